@@ -1,0 +1,105 @@
+//! [`ReferenceStore`]: a small, correct in-memory engine. It passes every case, and it is
+//! the shape to copy when writing an engine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use session_core::{
+    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+};
+
+type Table = Arc<Mutex<HashMap<String, Row>>>;
+
+#[derive(Debug, Clone)]
+struct Row {
+    encoded: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// An in-memory store keeping Django-encoded data, one table per namespace.
+#[derive(Debug, Clone)]
+pub struct ReferenceStore {
+    table: Table,
+    ctx: StoreContext,
+}
+
+impl ReferenceStore {
+    /// The store for `namespace`: every store opened with the same namespace shares data.
+    pub fn open(namespace: &str, ctx: StoreContext) -> Self {
+        static TABLES: OnceLock<Mutex<HashMap<String, Table>>> = OnceLock::new();
+        let mut tables = TABLES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let table = tables.entry(namespace.to_owned()).or_default().clone();
+        ReferenceStore { table, ctx }
+    }
+
+    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<String, Row>> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn row(&self, record: &SessionRecord) -> Result<Row> {
+        Ok(Row {
+            encoded: self.ctx.encode(record.data())?,
+            expires_at: record.expires_at(),
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for ReferenceStore {
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        Ok(self.rows().contains_key(key.as_str()))
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let row = self.row(record)?;
+        match self.rows().entry(key.as_str().to_owned()) {
+            std::collections::hash_map::Entry::Occupied(_) => Err(Error::KeyCollision),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(row);
+                Ok(key.clone())
+            }
+        }
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let row = self.row(record)?;
+        match self.rows().get_mut(key.as_str()) {
+            Some(existing) => {
+                *existing = row;
+                Ok(key.clone())
+            }
+            None => Err(Error::SessionDeleted),
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.rows().remove(key.as_str());
+        Ok(())
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let now = self.ctx.now();
+        let Some(row) = self.rows().get(key.as_str()).cloned() else {
+            return Ok(None);
+        };
+        if row.expires_at <= now {
+            return Ok(None);
+        }
+        Ok(self
+            .ctx
+            .decode(&row.encoded)
+            .map(|data| SessionRecord::new(data, row.expires_at)))
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        let mut rows = self.rows();
+        let before = rows.len();
+        rows.retain(|_, row| row.expires_at >= now);
+        Ok((before - rows.len()) as u64)
+    }
+}

@@ -1,0 +1,16 @@
+//! The reference store passes every server-side case.
+
+use std::sync::Arc;
+
+use conformance::{Env, ReferenceStore};
+use session_core::SessionStore;
+
+conformance::suite!(
+    reference,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let store: Arc<dyn SessionStore> =
+            Arc::new(ReferenceStore::open(env.namespace(), env.context()));
+        Ok::<_, std::convert::Infallible>(store)
+    }
+);

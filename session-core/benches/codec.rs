@@ -1,0 +1,101 @@
+//! Encode and decode of stored sessions and signed cookies at 200 B, 2 KiB and 16 KiB.
+
+use chrono::Utc;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use session_core::signing::{self, TimestampSigner};
+use session_core::{Secrets, SessionCodec, SessionData};
+
+/// Session data whose JSON is about `bytes` long, half repetitive and half random-looking,
+/// like real sessions (ids, tokens, some text).
+fn payload(bytes: usize) -> SessionData {
+    let mut data = SessionData::new();
+    data.insert("_auth_user_id".into(), json!("42"));
+    data.insert(
+        "_auth_user_backend".into(),
+        json!("django.contrib.auth.backends.ModelBackend"),
+    );
+    let mut n: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut i = 0;
+    while serde_json::to_vec(&data).unwrap().len() < bytes {
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let value = if i % 2 == 0 {
+            Value::from(format!("{n:016x}{n:016x}"))
+        } else {
+            Value::from("lorem ipsum dolor sit amet ".repeat(2))
+        };
+        data.insert(format!("k{i}"), value);
+        i += 1;
+    }
+    data
+}
+
+fn codec(c: &mut Criterion) {
+    let secrets = Secrets::new("bench-secret-key")
+        .unwrap()
+        .with_fallbacks(["old"])
+        .unwrap();
+    let stored = SessionCodec::new(&secrets);
+    let cookie = TimestampSigner::new("django.contrib.sessions.backends.signed_cookies", &secrets);
+    let now = Utc::now();
+    let mut group = c.benchmark_group("codec");
+    for size in [200, 2048, 16384] {
+        let data = payload(size);
+        let encoded = stored.encode(&data, now).unwrap();
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("encode", size), &data, |b, data| {
+            b.iter(|| stored.encode(data, now).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("decode", size), &encoded, |b, encoded| {
+            b.iter(|| stored.decode(encoded).unwrap())
+        });
+        group.bench_with_input(
+            BenchmarkId::new("cookie_round_trip", size),
+            &data,
+            |b, data| {
+                b.iter(|| {
+                    let value = signing::dumps(data, &cookie, true, now).unwrap();
+                    signing::loads(&value, &cookie, Some(1_209_600.0), now).unwrap()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+/// Where encoding time goes, at 2 KiB.
+fn stages(c: &mut Criterion) {
+    let secrets = Secrets::new("bench-secret-key").unwrap();
+    let signer = TimestampSigner::new("django.contrib.sessions.SessionStore", &secrets);
+    let now = Utc::now();
+    let data = payload(2048);
+    let json = signing::pyjson::to_vec(&data).unwrap();
+    let payload_text = signing::encode_payload(&json, true);
+    let signed = signer.sign(&payload_text, now);
+    let mut group = c.benchmark_group("stages_2048");
+    group.bench_function("json_write", |b| {
+        b.iter(|| signing::pyjson::to_vec(&data).unwrap())
+    });
+    group.bench_function("json_read", |b| {
+        b.iter(|| signing::pyjson::from_slice(&json).unwrap())
+    });
+    group.bench_function("compress_base64", |b| {
+        b.iter(|| signing::encode_payload(&json, true))
+    });
+    group.bench_function("plain_base64", |b| {
+        b.iter(|| signing::encode_payload(&json, false))
+    });
+    group.bench_function("decompress_json", |b| {
+        b.iter(|| signing::decode_payload(&payload_text).unwrap())
+    });
+    group.bench_function("sign", |b| b.iter(|| signer.sign(&payload_text, now)));
+    group.bench_function("unsign", |b| {
+        b.iter(|| signer.unsign(&signed, None, now).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, codec, stages);
+criterion_main!(benches);

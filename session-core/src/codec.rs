@@ -1,0 +1,120 @@
+//! The stored-session encoding Django's db, file and cache backends write:
+//! `signing.dumps(data, salt="django.contrib.sessions.SessionStore", compress=True)`.
+
+use chrono::{DateTime, Utc};
+
+use crate::SessionData;
+use crate::error::Result;
+use crate::settings::Secrets;
+use crate::signing::{self, SigningError, TimestampSigner};
+
+/// Salt of stored session data (`"django.contrib.sessions." + "SessionStore"`).
+pub const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
+
+/// Encodes and decodes session data the way Django's `SessionBase.encode/decode` do.
+///
+/// ```
+/// use chrono::Utc;
+/// use serde_json::json;
+/// use session_core::{Secrets, SessionCodec};
+///
+/// let codec = SessionCodec::new(&Secrets::new("secret")?);
+/// let data = json!({"visit": 1}).as_object().unwrap().clone();
+/// let stored = codec.encode(&data, Utc::now())?;
+/// assert_eq!(codec.decode(&stored), Some(data));
+/// assert_eq!(codec.decode("tampered:value:here"), None);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionCodec {
+    signer: TimestampSigner,
+}
+
+impl SessionCodec {
+    /// A codec with Django's stored-session salt.
+    pub fn new(secrets: &Secrets) -> Self {
+        Self::with_salt(SESSION_SALT, secrets)
+    }
+
+    /// A codec for a store class Django would give another salt
+    /// (`"django.contrib.sessions." + ClassName`).
+    pub fn with_salt(salt: &str, secrets: &Secrets) -> Self {
+        SessionCodec {
+            signer: TimestampSigner::new(salt, secrets),
+        }
+    }
+
+    /// Signs `data` as of `now`, compressing when that is shorter.
+    pub fn encode(&self, data: &SessionData, now: DateTime<Utc>) -> Result<String> {
+        Ok(signing::dumps(data, &self.signer, true, now)?)
+    }
+
+    /// Verifies and decodes; any failure is "no session" and is logged, never raised.
+    /// There is no age limit: expiry is the store's business, as in Django.
+    pub fn decode(&self, encoded: &str) -> Option<SessionData> {
+        match self.try_decode(encoded) {
+            Ok(data) => Some(data),
+            Err(error) => {
+                log_corrupt(&error);
+                None
+            }
+        }
+    }
+
+    /// Like [`decode`](Self::decode) but says why, without logging.
+    pub fn try_decode(&self, encoded: &str) -> Result<SessionData, SigningError> {
+        self.try_decode_timestamped(encoded).map(|(data, _)| data)
+    }
+
+    /// Decodes and also returns when the value was signed (whole seconds): the time of the
+    /// save that wrote it. `None` (and a log line) when tampered or corrupt.
+    pub fn decode_timestamped(&self, encoded: &str) -> Option<(SessionData, DateTime<Utc>)> {
+        self.try_decode_timestamped(encoded)
+            .inspect_err(log_corrupt)
+            .ok()
+    }
+
+    fn try_decode_timestamped(
+        &self,
+        encoded: &str,
+    ) -> Result<(SessionData, DateTime<Utc>), SigningError> {
+        let (payload, ts) = self
+            .signer
+            .unsign(encoded, None, DateTime::<Utc>::MIN_UTC)?;
+        let signed_at = DateTime::from_timestamp(ts, 0).ok_or(SigningError::BadTimestamp)?;
+        let data = into_session_data(signing::decode_payload(payload)?)?;
+        Ok((data, signed_at))
+    }
+}
+
+/// Session data must be a JSON object; anything else is corrupt.
+pub fn into_session_data(value: serde_json::Value) -> Result<SessionData, SigningError> {
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        other => Err(SigningError::BadJson(format!(
+            "session data must be an object, not {}",
+            json_kind(&other)
+        ))),
+    }
+}
+
+/// Logs undecodable session data on the `session_core::security` target, the counterpart
+/// of Django's `django.security.SuspiciousSession` logger.
+pub fn log_corrupt(error: &SigningError) {
+    if error.is_bad_signature() {
+        tracing::warn!(target: "session_core::security", %error, "Session data corrupted");
+    } else {
+        tracing::warn!(target: "session_core::security", %error, "Session data undecodable");
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,279 @@
+//! Expiry as Django computes it. The custom expiry lives in the session data under
+//! `_session_expiry`, as an integer number of seconds or an ISO 8601 string.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
+use serde_json::Value;
+
+use crate::SessionData;
+
+/// Key of the custom expiry inside the session data.
+pub const EXPIRY_KEY: &str = "_session_expiry";
+
+/// What [`Session::set_expiry`](crate::Session::set_expiry) accepts, mirroring Django's
+/// `set_expiry(value)`.
+///
+/// ```
+/// use chrono::TimeDelta;
+/// use session_core::Expiry;
+/// let _ = Expiry::Seconds(300);            // set_expiry(300)
+/// let _ = Expiry::BrowserClose;            // set_expiry(0)
+/// let _ = Expiry::from(TimeDelta::hours(1)); // set_expiry(timedelta(hours=1))
+/// let _ = Expiry::Default;                 // set_expiry(None)
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// `None`: back to `SESSION_COOKIE_AGE` (and the browser-close setting).
+    Default,
+    /// `0`: the cookie lasts until the browser closes; the server keeps the cookie age.
+    BrowserClose,
+    /// An integer: expire this many seconds after the last save (negative: already expired).
+    Seconds(i64),
+    /// A point in time, stored as an ISO string.
+    At(DateTime<Utc>),
+    /// A duration from now; stored as the resulting point in time, as Django does.
+    In(TimeDelta),
+}
+
+impl From<i64> for Expiry {
+    fn from(seconds: i64) -> Self {
+        if seconds == 0 {
+            Expiry::BrowserClose
+        } else {
+            Expiry::Seconds(seconds)
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for Expiry {
+    fn from(at: DateTime<Utc>) -> Self {
+        Expiry::At(at)
+    }
+}
+
+impl From<TimeDelta> for Expiry {
+    fn from(delta: TimeDelta) -> Self {
+        Expiry::In(delta)
+    }
+}
+
+impl From<std::time::Duration> for Expiry {
+    fn from(duration: std::time::Duration) -> Self {
+        Expiry::In(TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX))
+    }
+}
+
+impl<T: Into<Expiry>> From<Option<T>> for Expiry {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Expiry::Default, Into::into)
+    }
+}
+
+impl Expiry {
+    /// The JSON Django stores for this expiry, `None` for [`Expiry::Default`].
+    pub fn to_stored(self, now: DateTime<Utc>) -> Option<Value> {
+        match self {
+            Expiry::Default => None,
+            Expiry::BrowserClose => Some(Value::from(0)),
+            Expiry::Seconds(n) => Some(Value::from(n)),
+            Expiry::At(at) => Some(Value::String(isoformat(at))),
+            Expiry::In(delta) => Some(Value::String(isoformat(now + delta))),
+        }
+    }
+}
+
+/// A stored `_session_expiry`, read back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoredExpiry {
+    /// Absent or falsy (`null`, `0`, `""`, `false`): the cookie age applies.
+    Default,
+    /// A number of seconds counted from the modification time.
+    Seconds(f64),
+    /// A point in time.
+    At(DateTime<Utc>),
+    /// Present but unreadable (a malformed date string, say). Treated as already expired:
+    /// an unreadable expiry must not keep a session alive.
+    Invalid,
+}
+
+impl StoredExpiry {
+    /// Reads the `_session_expiry` entry of `data`.
+    pub fn of(data: &SessionData) -> Self {
+        data.get(EXPIRY_KEY)
+            .map_or(StoredExpiry::Default, Self::from_value)
+    }
+
+    /// Interprets one stored value with Python's truthiness rules.
+    pub fn from_value(value: &Value) -> Self {
+        match value {
+            Value::Null | Value::Bool(false) => StoredExpiry::Default,
+            Value::Number(n) => match n.as_f64() {
+                Some(0.0) => StoredExpiry::Default,
+                Some(secs) => StoredExpiry::Seconds(secs),
+                None => StoredExpiry::Invalid,
+            },
+            Value::String(s) if s.is_empty() => StoredExpiry::Default,
+            Value::String(s) => parse_isoformat(s).map_or(StoredExpiry::Invalid, StoredExpiry::At),
+            _ => StoredExpiry::Invalid,
+        }
+    }
+
+    /// Django's `get_expiry_age(modification=..., expiry=...)`: whole seconds until expiry,
+    /// rounded down as Python's `delta.days * 86400 + delta.seconds` is.
+    pub fn age(self, modification: DateTime<Utc>, cookie_age: i64) -> i64 {
+        match self {
+            StoredExpiry::Default => cookie_age,
+            // Django returns a float unchanged; the cookie's Max-Age then truncates it.
+            StoredExpiry::Seconds(secs) => secs as i64,
+            StoredExpiry::At(at) => floor_seconds(at - modification),
+            StoredExpiry::Invalid => 0,
+        }
+    }
+
+    /// Django's `get_expiry_date(modification=..., expiry=...)`.
+    pub fn date(self, modification: DateTime<Utc>, cookie_age: i64) -> DateTime<Utc> {
+        match self {
+            StoredExpiry::Default => modification + TimeDelta::seconds(cookie_age),
+            StoredExpiry::Seconds(secs) => {
+                modification + TimeDelta::microseconds((secs * 1e6) as i64)
+            }
+            StoredExpiry::At(at) => at,
+            StoredExpiry::Invalid => modification,
+        }
+    }
+}
+
+/// Whole seconds, rounded toward negative infinity (-1.5 s is -2).
+fn floor_seconds(delta: TimeDelta) -> i64 {
+    let secs = delta.num_seconds();
+    if delta < TimeDelta::seconds(secs) {
+        secs - 1
+    } else {
+        secs
+    }
+}
+
+/// Python's `datetime.isoformat()` of an aware UTC datetime:
+/// `2030-01-02T03:04:05.678901+00:00`, microseconds omitted when zero.
+pub fn isoformat(at: DateTime<Utc>) -> String {
+    let micros = at.timestamp_subsec_micros();
+    let base = at.format("%Y-%m-%dT%H:%M:%S");
+    if micros == 0 {
+        format!("{base}+00:00")
+    } else {
+        format!("{base}.{micros:06}+00:00")
+    }
+}
+
+/// Python's `datetime.fromisoformat` for the forms Django writes: with or without a
+/// fraction, with an offset (or `Z`), or naive (read as UTC), `T` or space between date
+/// and time, or a bare date.
+pub fn parse_isoformat(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
+        if let Ok(at) = DateTime::parse_from_str(text, format) {
+            return Some(at.with_timezone(&Utc));
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(naive.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|naive| naive.and_utc())
+}
+
+/// RFC 3339 with microseconds, for display (`sessions show`).
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn t(secs: i64, micros: u32) -> DateTime<Utc> {
+        Utc.timestamp_opt(secs, micros * 1000).unwrap()
+    }
+
+    #[test]
+    fn isoformat_matches_python() {
+        let at =
+            Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap() + TimeDelta::microseconds(678_901);
+        assert_eq!(isoformat(at), "2030-01-02T03:04:05.678901+00:00");
+        assert_eq!(
+            isoformat(Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap()),
+            "2030-01-02T03:04:05+00:00"
+        );
+        assert_eq!(parse_isoformat(&isoformat(at)), Some(at));
+    }
+
+    #[test]
+    fn parses_what_django_writes() {
+        let at = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap();
+        for text in [
+            "2030-01-02T03:04:05+00:00",
+            "2030-01-02T03:04:05",
+            "2030-01-02 03:04:05",
+            "2030-01-02T05:04:05+02:00",
+            "2030-01-02T03:04:05Z",
+            "2030-01-02T03:04:05.000000",
+        ] {
+            assert_eq!(parse_isoformat(text), Some(at), "{text}");
+        }
+        assert_eq!(
+            parse_isoformat("2030-01-02"),
+            Some(Utc.with_ymd_and_hms(2030, 1, 2, 0, 0, 0).unwrap())
+        );
+        assert_eq!(parse_isoformat("not a date"), None);
+    }
+
+    #[test]
+    fn age_rounds_down_like_python() {
+        let m = t(1000, 0);
+        assert_eq!(StoredExpiry::At(t(1001, 500_000)).age(m, 60), 1);
+        assert_eq!(StoredExpiry::At(t(998, 500_000)).age(m, 60), -2);
+        assert_eq!(StoredExpiry::At(t(1010, 0)).age(m, 60), 10);
+        assert_eq!(StoredExpiry::Seconds(12.7).age(m, 60), 12);
+        assert_eq!(StoredExpiry::Default.age(m, 60), 60);
+    }
+
+    #[test]
+    fn falsy_values_mean_default() {
+        for v in [json!(null), json!(0), json!(0.0), json!(""), json!(false)] {
+            assert_eq!(StoredExpiry::from_value(&v), StoredExpiry::Default, "{v}");
+        }
+        assert_eq!(
+            StoredExpiry::from_value(&json!(300)),
+            StoredExpiry::Seconds(300.0)
+        );
+        assert_eq!(
+            StoredExpiry::from_value(&json!("garbage")),
+            StoredExpiry::Invalid
+        );
+        assert_eq!(StoredExpiry::from_value(&json!([1])), StoredExpiry::Invalid);
+    }
+
+    #[test]
+    fn dates() {
+        let m = t(1000, 0);
+        assert_eq!(StoredExpiry::Default.date(m, 60), t(1060, 0));
+        assert_eq!(StoredExpiry::Seconds(-10.0).date(m, 60), t(990, 0));
+        assert_eq!(StoredExpiry::At(t(5, 0)).date(m, 60), t(5, 0));
+        assert_eq!(StoredExpiry::Invalid.date(m, 60), m);
+    }
+}

@@ -1,0 +1,69 @@
+//! # session-core
+//!
+//! The contract of Django-style sessions for Rust: what `django.contrib.sessions` gives a
+//! Django view as `request.session`, for axum, tower and hyper applications.
+//!
+//! - [`SessionStore`]: the six primitives an engine implements (Django's `exists`,
+//!   `create`, `save`, `delete`, `load`, `clear_expired`).
+//! - [`Session`]: the per-request handle with the whole `request.session` API: typed
+//!   `get`/`insert`, `pop`, `setdefault`, `update`, `clear`, `flush`, `cycle_key`,
+//!   `set_expiry` and the expiry getters, the test-cookie trio, `save`.
+//! - [`SessionKey`]: validated keys; [`KeyGenerator`] makes new ones from the OS CSPRNG.
+//! - [`signing`] and [`SessionCodec`]: `django.core.signing` byte for byte, so a Django app
+//!   with the same `SECRET_KEY` reads what Rust writes and the reverse.
+//! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use session_core::{SessionManager, SessionSettings, SessionStore, StoreContext};
+//!
+//! # async fn demo(store: Arc<dyn SessionStore>) -> session_core::Result<()> {
+//! let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
+//!
+//! // First request: no cookie.
+//! let session = sessions.session(None);
+//! session.insert("cart", &vec![1, 2, 3]).await?;
+//! session.save().await?;
+//! let cookie = session.session_key().unwrap();
+//!
+//! // Next request: the cookie comes back.
+//! let session = sessions.session(Some(cookie.as_str()));
+//! let cart: Vec<u32> = session.get("cart").await?.unwrap_or_default();
+//! assert_eq!(cart, [1, 2, 3]);
+//! # Ok(()) }
+//! ```
+//!
+//! Where this crate departs from Django, on purpose:
+//! - keys are validated for length (8 to 40) and alphabet (`[a-z0-9]`) before any engine
+//!   sees them, not only by the file backend;
+//! - a `save` of a session whose key turned out unknown creates a fresh session instead of
+//!   failing;
+//! - an unreadable `_session_expiry` (a malformed date string) means "expired", where Django
+//!   would raise;
+//! - a non-integer float expiry is truncated to whole seconds by `get_expiry_age`.
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod codec;
+pub mod error;
+pub mod expiry;
+pub mod key;
+pub mod manager;
+pub mod session;
+pub mod settings;
+pub mod signing;
+pub mod store;
+
+/// A session's data: a JSON object whose keys keep their insertion order, as a Python dict.
+pub type SessionData = serde_json::Map<String, serde_json::Value>;
+
+pub use async_trait::async_trait;
+pub use clock::{Clock, MockClock, SharedClock, SystemClock};
+pub use codec::{SESSION_SALT, SessionCodec};
+pub use error::{Error, Result};
+pub use expiry::{Expiry, StoredExpiry};
+pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
+pub use manager::SessionManager;
+pub use session::{ExpiryArgs, Session};
+pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
+pub use store::{SessionRecord, SessionStore, StoreContext};

@@ -1,0 +1,471 @@
+//! [`Session`]: the per-request handle with the whole of Django's `request.session` API.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::SessionData;
+use crate::error::{Error, Result};
+use crate::expiry::{EXPIRY_KEY, Expiry, StoredExpiry};
+use crate::key::SessionKey;
+use crate::manager::SessionManager;
+use crate::store::SessionRecord;
+
+/// Key of the test cookie inside the session data.
+pub const TEST_COOKIE_NAME: &str = "testcookie";
+/// Value of the test cookie.
+pub const TEST_COOKIE_VALUE: &str = "worked";
+/// How many fresh keys `create` tries before giving up with [`Error::KeyCollision`].
+pub const MAX_CREATE_ATTEMPTS: usize = 32;
+
+/// One request's session, as Django's `request.session`.
+///
+/// Data is loaded from the store lazily, on first access. Reading marks the session
+/// *accessed*; writing marks it *modified* (only top-level writes: after changing a nested
+/// value in place, call [`set_modified`](Self::set_modified)). Clones share state, so the
+/// middleware and the handler see the same session.
+///
+/// ```
+/// # async fn view(session: session_core::Session) -> session_core::Result<()> {
+/// let visits: i64 = session.get("visits").await?.unwrap_or(0);
+/// session.insert("visits", visits + 1).await?;
+/// if session.test_cookie_worked().await? {
+///     session.delete_test_cookie().await?;
+/// }
+/// session.set_expiry(3600).await?;
+/// session.cycle_key().await?; // after login, against session fixation
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    manager: SessionManager,
+    state: Mutex<State>,
+    load_gate: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    key: Option<SessionKey>,
+    /// `None` until loaded: Django's absent `_session_cache`.
+    data: Option<Arc<SessionData>>,
+    accessed: bool,
+    modified: bool,
+}
+
+/// Django's optional `modification=` and `expiry=` arguments of `get_expiry_age` and
+/// `get_expiry_date`. An `expiry` given here is used as is, without loading the session.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ExpiryArgs {
+    /// The time expiry is counted from (default: now).
+    pub modification: Option<DateTime<Utc>>,
+    /// The stored expiry to use instead of the session's own.
+    pub expiry: Option<StoredExpiry>,
+}
+
+impl Session {
+    pub(crate) fn new(manager: SessionManager, cookie_value: Option<&str>) -> Self {
+        let key = cookie_value.and_then(|raw| match manager.store().parse_key(raw) {
+            Ok(key) => Some(key),
+            Err(reason) => {
+                tracing::debug!(target: "session_core::security", %reason, "ignoring invalid session key");
+                None
+            }
+        });
+        Session {
+            inner: Arc::new(Inner {
+                manager,
+                state: Mutex::new(State {
+                    key,
+                    ..State::default()
+                }),
+                load_gate: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn manager(&self) -> &SessionManager {
+        &self.inner.manager
+    }
+
+    /// The key the client will get back in its cookie; `None` before the first save of a
+    /// new session, after `flush`, or when the incoming key was invalid, unknown or expired.
+    pub fn session_key(&self) -> Option<SessionKey> {
+        self.state().key.clone()
+    }
+
+    /// True once the data was read or written during this request.
+    pub fn is_accessed(&self) -> bool {
+        self.state().accessed
+    }
+
+    /// True once the data was changed during this request.
+    pub fn is_modified(&self) -> bool {
+        self.state().modified
+    }
+
+    /// Marks the session modified, after changing a nested value in place.
+    pub fn set_modified(&self) {
+        self.state().modified = true;
+    }
+
+    /// Django's `is_empty()`: true when there is no key and no loaded data. A session that
+    /// has a key but was never loaded is *not* empty. Does not load or mark accessed.
+    pub fn is_empty(&self) -> bool {
+        let state = self.state();
+        state.key.is_none() && state.data.as_ref().is_none_or(|d| d.is_empty())
+    }
+
+    /// Loads the data if not loaded yet, and marks the session accessed.
+    async fn ensure_loaded(&self) -> Result<()> {
+        {
+            let mut state = self.state();
+            state.accessed = true;
+            if state.data.is_some() {
+                return Ok(());
+            }
+            if state.key.is_none() {
+                state.data = Some(Arc::default());
+                return Ok(());
+            }
+        }
+        let _gate = self.inner.load_gate.lock().await;
+        let Some(key) = ({
+            let state = self.state();
+            if state.data.is_some() {
+                return Ok(());
+            }
+            state.key.clone()
+        }) else {
+            self.state().data = Some(Arc::default());
+            return Ok(());
+        };
+        let now = self.manager().context().now();
+        let loaded = self
+            .manager()
+            .store()
+            .load(&key)
+            .await?
+            .filter(|record| !record.is_expired(now));
+        let mut state = self.state();
+        if state.data.is_none() {
+            match loaded {
+                Some(record) => state.data = Some(record.shared_data().clone()),
+                None => {
+                    // Unknown or expired keys are never adopted: the next save makes a new one.
+                    if state.key.as_ref() == Some(&key) {
+                        state.key = None;
+                    }
+                    state.data = Some(Arc::default());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `read` on the loaded data.
+    async fn read<R>(&self, read: impl FnOnce(&SessionData) -> R) -> Result<R> {
+        self.ensure_loaded().await?;
+        let state = self.state();
+        Ok(read(state.data.as_deref().expect("loaded above")))
+    }
+
+    /// Runs `write` on the loaded data; `write` returns whether it changed anything.
+    async fn write<R>(&self, write: impl FnOnce(&mut SessionData) -> (R, bool)) -> Result<R> {
+        self.ensure_loaded().await?;
+        let mut state = self.state();
+        let data = Arc::make_mut(state.data.as_mut().expect("loaded above"));
+        let (result, changed) = write(data);
+        if changed {
+            state.modified = true;
+        }
+        Ok(result)
+    }
+
+    /// The value under `key`, converted to `T`; `None` when absent. Django's `get`.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.read(|data| data.get(key).map(T::deserialize).transpose())
+            .await?
+            .map_err(Error::from)
+    }
+
+    /// The raw JSON value under `key`.
+    pub async fn get_value(&self, key: &str) -> Result<Option<Value>> {
+        self.read(|data| data.get(key).cloned()).await
+    }
+
+    /// Stores `value` under `key` (Django's `session[key] = value`).
+    pub async fn insert<T: Serialize>(&self, key: &str, value: T) -> Result<()> {
+        let value = serde_json::to_value(value)?;
+        self.insert_value(key, value).await
+    }
+
+    /// Stores a raw JSON value under `key`.
+    pub async fn insert_value(&self, key: impl Into<String>, value: Value) -> Result<()> {
+        let key = key.into();
+        self.write(|data| {
+            data.insert(key, value);
+            ((), true)
+        })
+        .await
+    }
+
+    /// Removes `key` and returns its value (Django's `del session[key]` / `pop(key)`);
+    /// the session is modified only if the key was there.
+    pub async fn remove(&self, key: &str) -> Result<Option<Value>> {
+        self.write(|data| {
+            let removed = data.shift_remove(key);
+            let changed = removed.is_some();
+            (removed, changed)
+        })
+        .await
+    }
+
+    /// Removes `key` and returns its value converted to `T`.
+    pub async fn pop<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.remove(key)
+            .await?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(Error::from)
+    }
+
+    /// Django's `pop(key, default)`: the value, or `default` when absent (then the session is
+    /// not modified).
+    pub async fn pop_or<T: DeserializeOwned>(&self, key: &str, default: T) -> Result<T> {
+        Ok(self.pop(key).await?.unwrap_or(default))
+    }
+
+    /// Django's `setdefault`: the existing value, or stores and returns `default`.
+    pub async fn setdefault<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        default: T,
+    ) -> Result<T> {
+        if let Some(existing) = self.get(key).await? {
+            return Ok(existing);
+        }
+        self.insert(key, &default).await?;
+        Ok(default)
+    }
+
+    /// Django's `update`: inserts every pair; always marks the session modified.
+    pub async fn update<K, I>(&self, entries: I) -> Result<()>
+    where
+        K: Into<String>,
+        I: IntoIterator<Item = (K, Value)>,
+    {
+        self.write(|data| {
+            data.extend(entries.into_iter().map(|(k, v)| (k.into(), v)));
+            ((), true)
+        })
+        .await
+    }
+
+    /// Django's `key in session` / `has_key`.
+    pub async fn contains(&self, key: &str) -> Result<bool> {
+        self.read(|data| data.contains_key(key)).await
+    }
+
+    /// The keys, in insertion order.
+    pub async fn keys(&self) -> Result<Vec<String>> {
+        self.read(|data| data.keys().cloned().collect()).await
+    }
+
+    /// The values, in insertion order.
+    pub async fn values(&self) -> Result<Vec<Value>> {
+        self.read(|data| data.values().cloned().collect()).await
+    }
+
+    /// The key/value pairs, in insertion order.
+    pub async fn items(&self) -> Result<Vec<(String, Value)>> {
+        self.read(|data| data.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .await
+    }
+
+    /// How many keys the data holds.
+    pub async fn len(&self) -> Result<usize> {
+        self.read(SessionData::len).await
+    }
+
+    /// A snapshot of the whole data, without copying it.
+    pub async fn data(&self) -> Result<Arc<SessionData>> {
+        self.ensure_loaded().await?;
+        Ok(self.state().data.clone().expect("loaded above"))
+    }
+
+    /// Django's `clear()`: empties the data without loading it; the key is kept.
+    pub fn clear(&self) {
+        let mut state = self.state();
+        state.data = Some(Arc::default());
+        state.accessed = true;
+        state.modified = true;
+    }
+
+    /// Django's `flush()`: empties the data, deletes the stored session and drops the key
+    /// (logout). The middleware then deletes the cookie.
+    pub async fn flush(&self) -> Result<()> {
+        self.clear();
+        let key = self.session_key();
+        if let Some(key) = &key {
+            self.manager().store().delete(key).await?;
+        }
+        let mut state = self.state();
+        if state.key == key {
+            state.key = None;
+        }
+        Ok(())
+    }
+
+    /// Django's `cycle_key()`: the same data under a new key (call it on login). The new
+    /// session is created before the old one is deleted, so if creating fails nothing is
+    /// lost and the old key still works.
+    pub async fn cycle_key(&self) -> Result<()> {
+        self.ensure_loaded().await?;
+        let old = self.session_key();
+        self.create().await?;
+        if let Some(old) = old {
+            self.manager().store().delete(&old).await?;
+        }
+        Ok(())
+    }
+
+    /// Persists the session: creates it under a fresh key if it has none, else updates it.
+    /// Fails with [`Error::SessionDeleted`] if another request deleted it meanwhile.
+    pub async fn save(&self) -> Result<()> {
+        if self.session_key().is_none() {
+            return self.create().await;
+        }
+        self.ensure_loaded().await?;
+        let (key, data) = {
+            let state = self.state();
+            (state.key.clone(), state.data.clone().expect("loaded above"))
+        };
+        // Loading may have discarded an unknown or expired key.
+        let Some(key) = key else {
+            return self.create().await;
+        };
+        let record = self.record_of(data);
+        let new_key = self.manager().store().save(&key, &record).await?;
+        let mut state = self.state();
+        if state.key.as_ref() == Some(&key) {
+            state.key = Some(new_key);
+        }
+        Ok(())
+    }
+
+    /// Stores the current data (unloaded means empty) under a new key, retrying on key
+    /// collisions with fresh keys.
+    async fn create(&self) -> Result<()> {
+        let data = self.state().data.get_or_insert_with(Arc::default).clone();
+        let record = self.record_of(data);
+        let store = self.manager().store();
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let candidate = self.manager().keys().generate();
+            match store.create(&candidate, &record).await {
+                Ok(key) => {
+                    let mut state = self.state();
+                    state.key = Some(key);
+                    state.modified = true;
+                    return Ok(());
+                }
+                Err(Error::KeyCollision) => {
+                    tracing::debug!(target: "session_core", "session key collision, trying another key");
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Error::KeyCollision)
+    }
+
+    fn record_of(&self, data: Arc<SessionData>) -> SessionRecord {
+        let expires_at = self
+            .manager()
+            .context()
+            .expiry_date(&data, self.manager().context().now());
+        SessionRecord::new(data, expires_at)
+    }
+
+    /// Django's `set_expiry`: seconds, a datetime, a duration, `0` / [`Expiry::BrowserClose`]
+    /// for a browser-length cookie, or [`Expiry::Default`] to return to the settings.
+    pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
+        match expiry.into().to_stored(self.manager().context().now()) {
+            Some(value) => self.insert_value(EXPIRY_KEY, value).await,
+            None => self.remove(EXPIRY_KEY).await.map(drop),
+        }
+    }
+
+    /// Seconds until the session expires, counted from now (Django's `get_expiry_age()`).
+    pub async fn get_expiry_age(&self) -> Result<i64> {
+        self.get_expiry_age_with(ExpiryArgs::default()).await
+    }
+
+    /// `get_expiry_age` with Django's `modification=` / `expiry=` overrides.
+    pub async fn get_expiry_age_with(&self, args: ExpiryArgs) -> Result<i64> {
+        let (expiry, modification) = self.resolve_expiry(args).await?;
+        Ok(expiry.age(modification, self.manager().settings().cookie_age))
+    }
+
+    /// When the session expires (Django's `get_expiry_date()`).
+    pub async fn get_expiry_date(&self) -> Result<DateTime<Utc>> {
+        self.get_expiry_date_with(ExpiryArgs::default()).await
+    }
+
+    /// `get_expiry_date` with Django's `modification=` / `expiry=` overrides.
+    pub async fn get_expiry_date_with(&self, args: ExpiryArgs) -> Result<DateTime<Utc>> {
+        let (expiry, modification) = self.resolve_expiry(args).await?;
+        Ok(expiry.date(modification, self.manager().settings().cookie_age))
+    }
+
+    async fn resolve_expiry(&self, args: ExpiryArgs) -> Result<(StoredExpiry, DateTime<Utc>)> {
+        let modification = args
+            .modification
+            .unwrap_or_else(|| self.manager().context().now());
+        let expiry = match args.expiry {
+            Some(expiry) => expiry,
+            None => self.read(StoredExpiry::of).await?,
+        };
+        Ok((expiry, modification))
+    }
+
+    /// Whether the cookie should last only until the browser closes: the setting, unless a
+    /// custom expiry says otherwise (`0` means yes, anything else no).
+    pub async fn get_expire_at_browser_close(&self) -> Result<bool> {
+        let setting = self.manager().settings().expire_at_browser_close;
+        self.read(|data| match data.get(EXPIRY_KEY) {
+            None | Some(Value::Null) => setting,
+            Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+            Some(Value::Bool(b)) => !b,
+            Some(_) => false,
+        })
+        .await
+    }
+
+    /// Django's `set_test_cookie()`.
+    pub async fn set_test_cookie(&self) -> Result<()> {
+        self.insert_value(TEST_COOKIE_NAME, Value::from(TEST_COOKIE_VALUE))
+            .await
+    }
+
+    /// Django's `test_cookie_worked()`.
+    pub async fn test_cookie_worked(&self) -> Result<bool> {
+        self.read(|data| data.get(TEST_COOKIE_NAME) == Some(&Value::from(TEST_COOKIE_VALUE)))
+            .await
+    }
+
+    /// Django's `delete_test_cookie()`; returns whether it was there.
+    pub async fn delete_test_cookie(&self) -> Result<bool> {
+        Ok(self.remove(TEST_COOKIE_NAME).await?.is_some())
+    }
+}

@@ -1,0 +1,159 @@
+//! JSON exactly as Python's `json.dumps(obj, separators=(",", ":"))` writes it, which is what
+//! Django signs: pure ASCII, `\uXXXX` escapes in lowercase hex (surrogate pairs beyond the BMP,
+//! DEL included), floats in Python's `repr`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::ser::Formatter;
+
+/// Serializes `value` as Django's `JSONSerializer` would.
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    value.serialize(&mut serializer)?;
+    Ok(out)
+}
+
+/// Parses bytes as Django's `JSONSerializer.loads` does: the bytes are read as latin-1.
+pub fn from_slice(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
+    if bytes.is_ascii() {
+        serde_json::from_slice(bytes)
+    } else {
+        let text: String = bytes.iter().map(|b| char::from(*b)).collect();
+        serde_json::from_str(&text)
+    }
+}
+
+struct PythonFormatter;
+
+impl Formatter for PythonFormatter {
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        writer.write_all(python_float_repr(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        self.write_f64(writer, f64::from(value))
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut plain_from = 0;
+        for (at, ch) in fragment.char_indices() {
+            if (' '..'\u{7f}').contains(&ch) {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[plain_from..at])?;
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            plain_from = at + ch.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[plain_from..])
+    }
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, fixed notation for exponents from
+/// -4 to 15, scientific (`1e+16`, `1.5e-05`) outside, always a `.0` on whole numbers.
+fn python_float_repr(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, like Python's repr.
+    let sci = format!("{:e}", value.abs());
+    let (mantissa, exponent) = sci.split_once('e').expect("{:e} always has an exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let exponent: i32 = exponent.parse().expect("{:e} exponent is an integer");
+    let point = exponent + 1;
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let len = digits.len() as i32;
+    let body = if !(-4 < point && point <= 16) {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{first}{fraction}e{exp_sign}{:02}", exponent.abs())
+    } else if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point >= len {
+        format!("{digits}{}.0", "0".repeat((point - len) as usize))
+    } else {
+        let (int, frac) = digits.split_at(point as usize);
+        format!("{int}.{frac}")
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dumps(v: serde_json::Value) -> String {
+        String::from_utf8(to_vec(&v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn floats_match_python_repr() {
+        let cases = [
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (-0.0, "-0.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1.5e-5, "1.5e-05"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1e100, "1e+100"),
+            (2.5e-300, "2.5e-300"),
+            (12345.678, "12345.678"),
+        ];
+        for (value, repr) in cases {
+            assert_eq!(python_float_repr(value), repr, "{value}");
+        }
+    }
+
+    #[test]
+    fn strings_are_ascii_with_lowercase_escapes() {
+        assert_eq!(
+            dumps(json!({"name": "café ☕ 😀"})),
+            r#"{"name":"caf\u00e9 \u2615 \ud83d\ude00"}"#
+        );
+        assert_eq!(
+            dumps(json!(["\u{7f}", "\n\r\t\u{8}\u{c}", "\u{1}", "\"\\/"])),
+            r#"["\u007f","\n\r\t\b\f","\u0001","\"\\/"]"#
+        );
+    }
+
+    #[test]
+    fn compact_separators_and_insertion_order() {
+        assert_eq!(
+            dumps(json!({"z": 1, "a": [1, "x", null, true], "m": {"k": 1.5}})),
+            r#"{"z":1,"a":[1,"x",null,true],"m":{"k":1.5}}"#
+        );
+    }
+
+    #[test]
+    fn reads_latin1_like_django() {
+        assert_eq!(
+            from_slice("{\"a\":\"é\"}".as_bytes()).unwrap(),
+            json!({"a": "Ã©"})
+        );
+        assert_eq!(
+            from_slice(br#"{"a":"caf\u00e9"}"#).unwrap(),
+            json!({"a": "café"})
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! The store trait every engine implements, and what engines are given to do it.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::SessionData;
+use crate::clock::{SharedClock, SystemClock};
+use crate::codec::SessionCodec;
+use crate::error::Result;
+use crate::expiry::StoredExpiry;
+use crate::key::{InvalidKey, SessionKey};
+use crate::settings::SessionSettings;
+
+/// One stored session: its data and when it expires.
+///
+/// The struct is `#[non_exhaustive]` and built through [`SessionRecord::new`], so fields
+/// (a version for optimistic concurrency, say) can be added without breaking engines.
+/// Cloning is cheap: the data is shared.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SessionRecord {
+    data: Arc<SessionData>,
+    expires_at: DateTime<Utc>,
+}
+
+impl SessionRecord {
+    /// A record of `data` expiring at `expires_at`.
+    pub fn new(data: impl Into<Arc<SessionData>>, expires_at: DateTime<Utc>) -> Self {
+        SessionRecord {
+            data: data.into(),
+            expires_at,
+        }
+    }
+
+    /// The session's key/value data.
+    pub fn data(&self) -> &SessionData {
+        &self.data
+    }
+
+    /// Shared handle to the data.
+    pub fn shared_data(&self) -> &Arc<SessionData> {
+        &self.data
+    }
+
+    /// When the session stops being valid (`load` treats `expires_at <= now` as gone).
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// Takes the data out, cloning only if it is shared.
+    pub fn into_data(self) -> SessionData {
+        Arc::unwrap_or_clone(self.data)
+    }
+
+    /// Time left until expiry at `now`, `None` when already expired: the TTL to give a
+    /// cache entry.
+    pub fn ttl(&self, now: DateTime<Utc>) -> Option<std::time::Duration> {
+        (self.expires_at - now)
+            .to_std()
+            .ok()
+            .filter(|left| !left.is_zero())
+    }
+
+    /// True when the session is expired at `now`. Like Django's `expire_date > now`
+    /// filter, a session expiring exactly now is already gone.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+}
+
+/// Django's session-backend primitives. An engine implements these six operations (and,
+/// rarely, [`parse_key`](Self::parse_key)); everything else (lazy loading, flags, expiry
+/// arithmetic, key rotation, retries on collision) lives once in [`Session`](crate::Session).
+///
+/// Keys reach the store already validated. Data reaches it as a [`SessionRecord`]; server-side
+/// engines store [`StoreContext::encode`]'s output so Django can read it.
+///
+/// # Contract (checked by the `conformance` suite)
+/// - `create` is an atomic insert-if-absent: an existing session under the key is never
+///   touched and the call fails with [`Error::KeyCollision`](crate::Error::KeyCollision).
+/// - `save` only updates: if the session is gone (deleted by a concurrent request, or
+///   expired and cleared) it fails with [`Error::SessionDeleted`](crate::Error::SessionDeleted).
+/// - `load` returns `None` for a missing, expired, undecodable or tampered session, logging
+///   the undecodable ones with `tracing`; it never returns a stale value.
+/// - `clear_expired` removes expired sessions and returns how many; engines whose backend
+///   expires entries by itself may return 0.
+/// - A backend failure is an `Err`, never a panic, and a failed write leaves the previous
+///   copy intact.
+///
+/// A client-side engine (signed cookies) keeps no state: its key *is* the signed data, so
+/// `create` and `save` return the new key, `exists` is false and `delete` does nothing.
+#[async_trait]
+pub trait SessionStore: Send + Sync + Debug {
+    /// Validates a key that came from a client. The default accepts only what this project
+    /// generates (8 to 40 of `[a-z0-9]`); override it only if keys are something else.
+    fn parse_key(&self, raw: &str) -> Result<SessionKey, InvalidKey> {
+        SessionKey::parse(raw)
+    }
+
+    /// True if a session is stored under `key` (expired but not yet cleared counts).
+    async fn exists(&self, key: &SessionKey) -> Result<bool>;
+
+    /// Stores a new session under `key` unless one exists. Returns the key the session is
+    /// now reachable by: `key` itself for server-side engines.
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey>;
+
+    /// Replaces the session stored under `key`. Returns the key the session is now reachable
+    /// by: `key` itself for server-side engines.
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey>;
+
+    /// Removes the session under `key`; a missing session is not an error.
+    async fn delete(&self, key: &SessionKey) -> Result<()>;
+
+    /// The unexpired session under `key`, if there is a readable one.
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>>;
+
+    /// Removes expired sessions and returns how many were removed.
+    async fn clear_expired(&self) -> Result<u64>;
+}
+
+/// What an engine needs from the application: the settings (cookie name and age, secrets),
+/// the stored-session codec and the clock. Cheap to clone.
+///
+/// ```
+/// use session_core::{SessionSettings, StoreContext};
+/// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+/// let data = serde_json::Map::new();
+/// let encoded = ctx.encode(&data)?;
+/// assert_eq!(ctx.decode(&encoded), Some(data));
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreContext {
+    settings: Arc<SessionSettings>,
+    codec: SessionCodec,
+    clock: SharedClock,
+}
+
+impl StoreContext {
+    /// A context on the system clock.
+    pub fn new(settings: SessionSettings) -> Self {
+        let codec = SessionCodec::new(settings.secrets());
+        StoreContext {
+            settings: Arc::new(settings),
+            codec,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same context on another clock (tests use a [`MockClock`](crate::MockClock)).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// The current time on the context's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The stored-session codec.
+    pub fn codec(&self) -> &SessionCodec {
+        &self.codec
+    }
+
+    /// Encodes data as Django's stored sessions, timestamped now.
+    pub fn encode(&self, data: &SessionData) -> Result<String> {
+        self.codec.encode(data, self.now())
+    }
+
+    /// Decodes stored data; `None` (and a log line) when it is tampered or corrupt.
+    pub fn decode(&self, encoded: &str) -> Option<SessionData> {
+        self.codec.decode(encoded)
+    }
+
+    /// Decodes a value written by [`encode`](Self::encode) into a record, taking the save
+    /// time from the signature's timestamp: for engines that store only the encoded string
+    /// (caches, files). `None` (and a log line) when tampered or corrupt.
+    ///
+    /// ```
+    /// use session_core::{SessionSettings, StoreContext};
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+    /// let record = ctx.decode_record(&ctx.encode(&serde_json::Map::new())?).unwrap();
+    /// assert!(!record.is_expired(ctx.now()));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn decode_record(&self, encoded: &str) -> Option<SessionRecord> {
+        let (data, signed_at) = self.codec.decode_timestamped(encoded)?;
+        let expires_at = self.expiry_date(&data, signed_at);
+        Some(SessionRecord::new(data, expires_at))
+    }
+
+    /// Django's expiry date for `data` last modified at `modification`: the custom
+    /// `_session_expiry` if set, else `modification + SESSION_COOKIE_AGE`.
+    pub fn expiry_date(&self, data: &SessionData, modification: DateTime<Utc>) -> DateTime<Utc> {
+        StoredExpiry::of(data).date(modification, self.settings.cookie_age)
+    }
+}

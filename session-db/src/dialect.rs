@@ -1,0 +1,271 @@
+//! What differs between the SQL dialects: identifier quoting, placeholders, column types,
+//! batched deletes, and how `expire_date` is stored.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use session_core::{Error, Result};
+
+/// The database family, from the URL scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `sqlite:`.
+    Sqlite,
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `mysql://` or `mariadb://`.
+    MySql,
+}
+
+impl Dialect {
+    /// The dialect of `url`, or a configuration error.
+    pub fn of_url(url: &str) -> Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Dialect::Sqlite),
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::MySql),
+            _ => Err(Error::config(format!(
+                "unsupported database URL scheme {scheme:?}: use sqlite:, postgres:// or mysql://"
+            ))),
+        }
+    }
+
+    fn quote(self, ident: &str) -> String {
+        match self {
+            Dialect::MySql => format!("`{ident}`"),
+            _ => format!("\"{ident}\""),
+        }
+    }
+
+    fn params(self, count: usize) -> Vec<String> {
+        (1..=count)
+            .map(|n| match self {
+                Dialect::Postgres => format!("${n}"),
+                _ => "?".to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// A table name that is safe to put into SQL: `[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes.
+pub fn validate_table_name(name: &str) -> Result<()> {
+    let mut bytes = name.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    if first_ok && name.len() <= 63 && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "table name {name:?} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 bytes)"
+        )))
+    }
+}
+
+/// Rows deleted per statement by `clear_expired`.
+pub const CLEAR_BATCH: u64 = 1000;
+
+/// Every statement the engine runs, built once for a dialect and table.
+#[derive(Debug, Clone)]
+pub struct Statements {
+    /// Run in order, in one transaction, by `migrate`.
+    pub migrate: Vec<Arc<str>>,
+    pub insert: Arc<str>,
+    pub update: Arc<str>,
+    pub load: Arc<str>,
+    pub exists: Arc<str>,
+    pub delete: Arc<str>,
+    /// Deletes at most [`CLEAR_BATCH`] rows expired before the bound time.
+    pub clear_batch: Arc<str>,
+}
+
+impl Statements {
+    /// The statements for `table` (already validated) in `dialect`.
+    pub fn new(dialect: Dialect, table: &str) -> Self {
+        let t = dialect.quote(table);
+        let [key, data, expire] =
+            ["session_key", "session_data", "expire_date"].map(|c| dialect.quote(c));
+        let p = dialect.params(3);
+        // Django's index name for its own table, a readable one for others.
+        let index_name = if table == "django_session" {
+            "django_session_expire_date_a5c62663".to_owned()
+        } else {
+            format!("{table}_expire_date")
+        };
+        let index = dialect.quote(&index_name);
+        let migrate = match dialect {
+            Dialect::Sqlite => vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} text NOT NULL, {expire} datetime NOT NULL)"
+                ),
+                format!("CREATE INDEX IF NOT EXISTS {index} ON {t} ({expire})"),
+            ],
+            Dialect::Postgres => vec![
+                // Two processes creating the same table at once can collide in PostgreSQL's
+                // catalog; a transaction-scoped advisory lock makes them take turns.
+                "SELECT pg_advisory_xact_lock(4714958392615733077)".to_owned(),
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} text NOT NULL, {expire} timestamp with time zone NOT NULL)"
+                ),
+                format!("CREATE INDEX IF NOT EXISTS {index} ON {t} ({expire})"),
+            ],
+            Dialect::MySql => vec![format!(
+                "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} longtext NOT NULL, {expire} datetime(6) NOT NULL, KEY {index} ({expire}))"
+            )],
+        };
+        let clear_batch = match dialect {
+            Dialect::MySql => format!("DELETE FROM {t} WHERE {expire} < ? LIMIT {CLEAR_BATCH}"),
+            _ => format!(
+                "DELETE FROM {t} WHERE {key} IN (SELECT {key} FROM {t} WHERE {expire} < {} LIMIT {CLEAR_BATCH})",
+                p[0]
+            ),
+        };
+        let arc = |s: String| Arc::<str>::from(s);
+        Statements {
+            migrate: migrate.into_iter().map(arc).collect(),
+            insert: arc(format!(
+                "INSERT INTO {t} ({key}, {data}, {expire}) VALUES ({}, {}, {})",
+                p[0], p[1], p[2]
+            )),
+            update: arc(format!(
+                "UPDATE {t} SET {data} = {}, {expire} = {} WHERE {key} = {}",
+                p[0], p[1], p[2]
+            )),
+            load: arc(format!(
+                "SELECT {data}, {expire} FROM {t} WHERE {key} = {} AND {expire} > {}",
+                p[0], p[1]
+            )),
+            exists: arc(format!("SELECT 1 FROM {t} WHERE {key} = {}", p[0])),
+            delete: arc(format!("DELETE FROM {t} WHERE {key} = {}", p[0])),
+            clear_batch: arc(clear_batch),
+        }
+    }
+}
+
+/// How each dialect stores `expire_date`, as Django does.
+pub mod time {
+    use super::*;
+
+    #[cfg(feature = "sqlite")]
+    /// SQLite: Django's text, `str()` of the naive UTC datetime:
+    /// `2026-12-06 10:46:42.980318`, without the fraction when it is zero. The fraction is
+    /// either absent or six digits, so text order is time order.
+    pub mod sqlite {
+        use super::*;
+
+        pub fn to_db(at: DateTime<Utc>) -> String {
+            let micros = at.timestamp_subsec_micros();
+            let base = at.format("%Y-%m-%d %H:%M:%S");
+            if micros == 0 {
+                base.to_string()
+            } else {
+                format!("{base}.{micros:06}")
+            }
+        }
+
+        pub fn from_db(text: String) -> Result<DateTime<Utc>> {
+            session_core::expiry::parse_isoformat(&text)
+                .ok_or_else(|| Error::backend_msg(format!("unreadable expire_date {text:?}")))
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    /// PostgreSQL: `timestamp with time zone`.
+    pub mod postgres {
+        use super::*;
+
+        pub fn to_db(at: DateTime<Utc>) -> DateTime<Utc> {
+            at
+        }
+
+        pub fn from_db(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+            Ok(at)
+        }
+    }
+
+    #[cfg(feature = "mysql")]
+    /// MySQL/MariaDB: `datetime(6)` holding UTC.
+    pub mod mysql {
+        use super::*;
+
+        pub fn to_db(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+            at.naive_utc()
+        }
+
+        pub fn from_db(at: chrono::NaiveDateTime) -> Result<DateTime<Utc>> {
+            Ok(at.and_utc())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    #[test]
+    fn table_names_are_identifiers() {
+        for ok in ["django_session", "_x", "cf_case_abc123", "T1"] {
+            assert!(validate_table_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "1abc",
+            "a-b",
+            "a b",
+            "x\"; DROP TABLE y; --",
+            "a`b",
+            &"a".repeat(64),
+        ] {
+            assert!(validate_table_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_text_sorts_as_time() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 6, 10, 46, 42).unwrap();
+        let texts: Vec<String> = [0, 1, 500_000, 999_999, 1_000_000]
+            .map(|us| time::sqlite::to_db(t + TimeDelta::microseconds(us)))
+            .into();
+        assert_eq!(texts[0], "2026-12-06 10:46:42");
+        assert_eq!(texts[1], "2026-12-06 10:46:42.000001");
+        assert_eq!(texts[4], "2026-12-06 10:46:43");
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(sorted, texts);
+        for text in texts {
+            assert_eq!(
+                time::sqlite::to_db(time::sqlite::from_db(text.clone()).unwrap()),
+                text
+            );
+        }
+    }
+
+    #[test]
+    fn dialects_from_urls() {
+        assert_eq!(Dialect::of_url("sqlite::memory:").unwrap(), Dialect::Sqlite);
+        assert_eq!(Dialect::of_url("sqlite://x.db").unwrap(), Dialect::Sqlite);
+        assert_eq!(
+            Dialect::of_url("postgresql://h/db").unwrap(),
+            Dialect::Postgres
+        );
+        assert_eq!(Dialect::of_url("mariadb://h/db").unwrap(), Dialect::MySql);
+        assert!(Dialect::of_url("oracle://h").is_err());
+    }
+
+    #[test]
+    fn statements_use_each_dialects_placeholders() {
+        let pg = Statements::new(Dialect::Postgres, "django_session");
+        assert_eq!(
+            &*pg.update,
+            "UPDATE \"django_session\" SET \"session_data\" = $1, \"expire_date\" = $2 WHERE \"session_key\" = $3"
+        );
+        let my = Statements::new(Dialect::MySql, "t");
+        assert_eq!(
+            &*my.clear_batch,
+            "DELETE FROM `t` WHERE `expire_date` < ? LIMIT 1000"
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! # session-db
+//!
+//! Django's default session engine on [sqlx]: sessions in Django's own `django_session`
+//! table, on SQLite (the embedded default), PostgreSQL or MySQL/MariaDB (cargo features
+//! `sqlite`, `postgres`, `mysql`). A Django app with the same `SECRET_KEY` reads the rows this
+//! engine writes, and the reverse.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_db::{DbConfig, DbStore};
+//!
+//! # async fn demo() -> session_core::Result<()> {
+//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
+//! let store = DbStore::open(DbConfig::new("sqlite://sessions.sqlite3?mode=rwc"), ctx.clone()).await?;
+//! store.migrate().await?;
+//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let session = sessions.session(None);
+//! session.insert("visit", 1).await?;
+//! session.save().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Design decisions:
+//! - **One code path, dialect SQL as data.** The statements differ (quoting, placeholders,
+//!   column types, batched delete) and so does `expire_date`'s storage; the logic does not.
+//! - **Django's schema and formats.** `session_key varchar(40)` primary key, `session_data`
+//!   text (longtext on MySQL), `expire_date` `timestamp with time zone` on PostgreSQL,
+//!   `datetime(6)` in UTC on MySQL, and on SQLite Django's text form
+//!   (`2026-12-06 10:46:42.980318`, no fraction when it is zero), which sorts as time, so
+//!   `expire_date > now` compares correctly as text.
+//! - **create is a plain INSERT**: a unique violation is a key collision (the session
+//!   handle retries with a fresh key), never an overwrite. **save is an UPDATE**: no row means
+//!   the session was deleted meanwhile ("logout wins").
+//! - **clear_expired deletes 1,000 rows per statement** until a batch comes back short, so
+//!   millions of expired rows never hold a long lock.
+//! - **SQLite is fast by shape**: WAL journal, `synchronous=NORMAL`, a busy timeout, one
+//!   writer connection (SQLite has one writer; queueing in the pool beats spinning on the
+//!   lock) and a pool of readers. An in-memory database keeps exactly one connection.
+//! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
+//!   down a call fails within the timeout, and works again once the server is back.
+
+mod config;
+mod dialect;
+mod pool;
+mod store;
+
+pub use config::{DEFAULT_TABLE, DbConfig};
+pub use dialect::Dialect;
+pub use store::DbStore;

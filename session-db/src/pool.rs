@@ -1,0 +1,151 @@
+//! Connection pools, one kind per driver, and the macro that runs one code path on any.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use session_core::{Error, Result};
+
+use crate::config::DbConfig;
+use crate::dialect::Dialect;
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
+
+/// The pools of one store. SQLite has one writer connection (SQLite allows one writer at a
+/// time; queueing in the pool is cheaper than spinning on the file lock) and a reader pool
+/// (WAL lets readers run beside the writer). The servers use one pool for both.
+#[derive(Debug, Clone)]
+pub enum Pools {
+    #[cfg(feature = "sqlite")]
+    Sqlite {
+        writer: sqlx::SqlitePool,
+        reader: sqlx::SqlitePool,
+    },
+    #[cfg(feature = "postgres")]
+    Postgres {
+        writer: sqlx::PgPool,
+        reader: sqlx::PgPool,
+    },
+    #[cfg(feature = "mysql")]
+    MySql {
+        writer: sqlx::MySqlPool,
+        reader: sqlx::MySqlPool,
+    },
+}
+
+/// Runs `$body` with `$pool` bound to the `writer` or `reader` pool and `$to_db` /
+/// `$from_db` bound to the dialect's `expire_date` conversions.
+macro_rules! on_pool {
+    ($pools:expr, $role:ident, |$pool:ident, $to_db:ident, $from_db:ident| $body:expr) => {
+        match $pools {
+            #[cfg(feature = "sqlite")]
+            $crate::pool::Pools::Sqlite { $role: $pool, .. } => {
+                #[allow(unused_imports)]
+                use $crate::dialect::time::sqlite::{from_db as $from_db, to_db as $to_db};
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            $crate::pool::Pools::Postgres { $role: $pool, .. } => {
+                #[allow(unused_imports)]
+                use $crate::dialect::time::postgres::{from_db as $from_db, to_db as $to_db};
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            $crate::pool::Pools::MySql { $role: $pool, .. } => {
+                #[allow(unused_imports)]
+                use $crate::dialect::time::mysql::{from_db as $from_db, to_db as $to_db};
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_pool;
+
+fn driver_missing(dialect: Dialect) -> Error {
+    Error::config(format!(
+        "session-db was built without the cargo feature for {dialect:?}"
+    ))
+}
+
+fn bad_url(error: sqlx::Error) -> Error {
+    Error::config(format!("bad database URL: {error}"))
+}
+
+impl Pools {
+    /// Pools for `config`. Nothing connects yet: a server that is down makes the first
+    /// operation fail after `acquire_timeout`, and a later one succeed once it is back.
+    pub fn open(config: &DbConfig) -> Result<Self> {
+        let dialect = Dialect::of_url(&config.url)?;
+        match dialect {
+            #[cfg(feature = "sqlite")]
+            Dialect::Sqlite => Self::sqlite(config),
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => {
+                let options =
+                    sqlx::postgres::PgConnectOptions::from_str(&config.url).map_err(bad_url)?;
+                let pool = server_pool::<sqlx::Postgres>(config).connect_lazy_with(options);
+                Ok(Pools::Postgres {
+                    writer: pool.clone(),
+                    reader: pool,
+                })
+            }
+            #[cfg(feature = "mysql")]
+            Dialect::MySql => {
+                let url = config.url.replacen("mariadb://", "mysql://", 1);
+                let options = sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
+                let pool = server_pool::<sqlx::MySql>(config).connect_lazy_with(options);
+                Ok(Pools::MySql {
+                    writer: pool.clone(),
+                    reader: pool,
+                })
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(driver_missing(other)),
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn sqlite(config: &DbConfig) -> Result<Self> {
+        use sqlx::sqlite::{
+            SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+        };
+        let in_memory = config.url.contains(":memory:") || config.url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(&config.url)
+            .map_err(bad_url)?
+            .create_if_missing(true)
+            .busy_timeout(config.acquire_timeout.max(Duration::from_secs(1)));
+        let pool = |max: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(config.acquire_timeout)
+        };
+        if in_memory {
+            // An in-memory database lives as long as a connection to it: keep exactly one.
+            let pool = pool(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_lazy_with(options);
+            return Ok(Pools::Sqlite {
+                writer: pool.clone(),
+                reader: pool,
+            });
+        }
+        // WAL with synchronous=NORMAL: readers never block the writer, and a commit does not
+        // wait for fsync (the database stays consistent; a power cut may lose the last
+        // commits).
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        let writer = pool(1).connect_lazy_with(options.clone());
+        let reader = pool(config.max_connections.max(1)).connect_lazy_with(options);
+        Ok(Pools::Sqlite { writer, reader })
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn server_pool<DB: sqlx::Database>(config: &DbConfig) -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+}

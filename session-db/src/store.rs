@@ -1,0 +1,173 @@
+//! [`DbStore`]: the six primitives as SQL.
+
+use sqlx::{AssertSqlSafe, Row};
+
+use session_core::{
+    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+};
+
+use crate::config::DbConfig;
+use crate::dialect::{CLEAR_BATCH, Dialect, Statements};
+use crate::pool::{Pools, on_pool};
+
+/// Sessions in Django's `django_session` table (or another of the same shape).
+#[derive(Debug, Clone)]
+pub struct DbStore {
+    pools: Pools,
+    sql: Statements,
+    ctx: StoreContext,
+}
+
+fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| Error::backend(what, e)
+}
+
+impl DbStore {
+    /// A store for `config`. Connections are opened on first use, so this succeeds while
+    /// the server is down; call [`migrate`](Self::migrate) to create the table if needed.
+    pub async fn open(config: DbConfig, ctx: StoreContext) -> Result<Self> {
+        let dialect = Dialect::of_url(&config.url)?;
+        Ok(DbStore {
+            pools: Pools::open(&config)?,
+            sql: Statements::new(dialect, &config.table),
+            ctx,
+        })
+    }
+
+    /// Creates the table and its `expire_date` index if they are missing. Idempotent, and
+    /// safe when several processes run it at once.
+    pub async fn migrate(&self) -> Result<()> {
+        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(failed("starting the migration"))?;
+            for statement in &self.sql.migrate {
+                sqlx::query(AssertSqlSafe(statement.clone()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed("creating the session table"))?;
+            }
+            tx.commit()
+                .await
+                .map_err(failed("committing the migration"))
+        })
+    }
+
+    /// Closes the pools, waiting for connections in use.
+    pub async fn close(&self) {
+        on_pool!(&self.pools, writer, |pool, _t, _f| pool.close().await);
+        on_pool!(&self.pools, reader, |pool, _t, _f| pool.close().await);
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbStore {
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        on_pool!(&self.pools, reader, |pool, _to_db, _from_db| {
+            let row = sqlx::query(AssertSqlSafe(self.sql.exists.clone()))
+                .bind(key.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(failed("checking a session"))?;
+            Ok(row.is_some())
+        })
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let encoded = self.ctx.encode(record.data())?;
+        on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+            let inserted = sqlx::query(AssertSqlSafe(self.sql.insert.clone()))
+                .bind(key.as_str())
+                .bind(&encoded)
+                .bind(to_db(record.expires_at()))
+                .execute(pool)
+                .await;
+            match inserted {
+                Ok(_) => Ok(key.clone()),
+                Err(e)
+                    if e.as_database_error()
+                        .is_some_and(|d| d.is_unique_violation()) =>
+                {
+                    Err(Error::KeyCollision)
+                }
+                Err(e) => Err(Error::backend("inserting a session", e)),
+            }
+        })
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let encoded = self.ctx.encode(record.data())?;
+        let updated = on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+            sqlx::query(AssertSqlSafe(self.sql.update.clone()))
+                .bind(&encoded)
+                .bind(to_db(record.expires_at()))
+                .bind(key.as_str())
+                .execute(pool)
+                .await
+                .map_err(failed("updating a session"))?
+                .rows_affected()
+        });
+        // MySQL counts changed rows, not matched ones: an identical save reports 0.
+        if updated == 0 && !self.exists(key).await? {
+            return Err(Error::SessionDeleted);
+        }
+        Ok(key.clone())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+            sqlx::query(AssertSqlSafe(self.sql.delete.clone()))
+                .bind(key.as_str())
+                .execute(pool)
+                .await
+                .map_err(failed("deleting a session"))?;
+            Ok(())
+        })
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let now = self.ctx.now();
+        let row = on_pool!(&self.pools, reader, |pool, to_db, from_db| {
+            let row = sqlx::query(AssertSqlSafe(self.sql.load.clone()))
+                .bind(key.as_str())
+                .bind(to_db(now))
+                .fetch_optional(pool)
+                .await
+                .map_err(failed("loading a session"))?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let data: String = row.try_get(0).map_err(failed("reading session_data"))?;
+                    let expires_at =
+                        from_db(row.try_get(1).map_err(failed("reading expire_date"))?)?;
+                    Some((data, expires_at))
+                }
+            }
+        });
+        Ok(row.and_then(|(data, expires_at)| {
+            self.ctx
+                .decode(&data)
+                .map(|data| SessionRecord::new(data, expires_at))
+        }))
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        let mut removed = 0;
+        loop {
+            let batch = on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                sqlx::query(AssertSqlSafe(self.sql.clear_batch.clone()))
+                    .bind(to_db(now))
+                    .execute(pool)
+                    .await
+                    .map_err(failed("clearing expired sessions"))?
+                    .rows_affected()
+            });
+            removed += batch;
+            if batch < CLEAR_BATCH {
+                return Ok(removed);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The conformance suite on every backend: SQLite file, SQLite in memory, PostgreSQL,
+//! MariaDB. Each case gets its own table (or its own database file).
+
+mod common;
+
+use std::sync::Arc;
+
+use conformance::Env;
+use session_core::SessionStore;
+use session_db::{DbConfig, DbStore};
+
+async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_core::Error> {
+    let store = DbStore::open(DbConfig::new(url).table(env.namespace())?, env.context()).await?;
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}
+
+conformance::suite!(
+    sqlite_file,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let path = env.temp_dir().join("sessions.sqlite3");
+        store(format!("sqlite://{}", path.display()), &env).await
+    }
+);
+
+conformance::suite!(
+    sqlite_memory,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        store(
+            format!("sqlite:file:{}?mode=memory&cache=shared", env.namespace()),
+            &env,
+        )
+        .await
+    }
+);
+
+conformance::suite!(
+    postgres,
+    [server, clock, clear_expired],
+    |env: Env| async move { store(common::pg_url(), &env).await }
+);
+
+conformance::suite!(
+    mariadb,
+    [server, clock, clear_expired],
+    |env: Env| async move { store(common::mysql_url(), &env).await }
+);

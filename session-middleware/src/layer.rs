@@ -1,0 +1,149 @@
+//! [`SessionLayer`] and [`SessionService`]: Django's `SessionMiddleware` as tower middleware.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::header::SET_COOKIE;
+use http::{Request, Response, StatusCode};
+use session_core::{Error, Session, SessionManager};
+use tower::{Layer, Service};
+
+use crate::{cookie, vary};
+
+/// Puts a [`Session`] in every request's extensions and, after the handler, saves it and
+/// sets or deletes the cookie exactly as Django's `SessionMiddleware` does.
+///
+/// ```
+/// use std::sync::Arc;
+/// use session_core::{SessionManager, SessionSettings, StoreContext};
+/// use session_middleware::SessionLayer;
+///
+/// # fn demo(store: Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
+/// let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
+/// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionLayer {
+    sessions: SessionManager,
+}
+
+impl SessionLayer {
+    /// Sessions from `sessions`' store, with its settings.
+    pub fn new(sessions: SessionManager) -> Self {
+        SessionLayer { sessions }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            sessions: self.sessions.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around an inner service.
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    sessions: SessionManager,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let settings = self.sessions.settings();
+        let incoming = cookie::read(request.headers(), &settings.cookie_name);
+        let session = self.sessions.session(incoming.as_deref());
+        request.extensions_mut().insert(session.clone());
+        // The clone that was polled ready is the one that must be called.
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let sessions = self.sessions.clone();
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            match finish(&sessions, &session, incoming.is_some(), &mut response).await {
+                Ok(()) => Ok(response),
+                Err(Error::SessionDeleted) => {
+                    tracing::warn!(target: "session_middleware", "{}", Error::SessionDeleted);
+                    Ok(replacement(StatusCode::BAD_REQUEST))
+                }
+                Err(error) => {
+                    tracing::error!(target: "session_middleware", %error, "could not save the session");
+                    Ok(replacement(StatusCode::INTERNAL_SERVER_ERROR))
+                }
+            }
+        })
+    }
+}
+
+fn replacement<B: Default>(status: StatusCode) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = status;
+    response
+}
+
+/// Django's `process_response`.
+async fn finish<B>(
+    sessions: &SessionManager,
+    session: &Session,
+    had_cookie: bool,
+    response: &mut Response<B>,
+) -> Result<(), Error> {
+    let settings = sessions.settings();
+    let accessed = session.is_accessed();
+    let wants_save = session.is_modified() || settings.save_every_request;
+    let mut empty = session.is_empty();
+    let mut cookie = None;
+    if !empty && wants_save {
+        // Loads the session; a stale key turns out empty here and is not saved.
+        let lifetime = if session.get_expire_at_browser_close().await? {
+            None
+        } else {
+            let max_age = session.get_expiry_age().await?;
+            Some(cookie::Lifetime::from_now(
+                sessions.context().now(),
+                max_age,
+            ))
+        };
+        empty = session.is_empty();
+        if !empty && !response.status().is_server_error() {
+            session.save().await?;
+            let key = session.session_key().expect("a saved session has a key");
+            cookie = Some(cookie::set(settings, key.as_str(), lifetime));
+        }
+    }
+    let deleted = had_cookie && empty;
+    if deleted {
+        cookie = Some(cookie::delete(settings));
+    }
+    let need_vary = accessed || cookie.is_some();
+    let headers = response.headers_mut();
+    if let Some(cookie) = cookie {
+        headers.append(SET_COOKIE, cookie);
+    }
+    if need_vary {
+        vary::add_cookie(headers);
+    }
+    Ok(())
+}
