@@ -1,6 +1,7 @@
 //! A real browser: headless Chromium, driven through chromedriver's W3C WebDriver API,
 //! visits `/testcookie` then `/deletecookie`, and the page says cookies work.
 
+#[allow(dead_code)] // this test needs only `scenario::serve`
 mod scenario;
 
 use std::process::{Child, Command, Stdio};

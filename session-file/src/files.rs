@@ -26,7 +26,10 @@ pub fn write(path: &Path, content: &[u8], modified: DateTime<Utc>, mode: Mode) -
         fs::metadata(path)?;
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("session");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("session");
     let mut temp = tempfile::Builder::new()
         .prefix(&format!("{name}{TEMP_INFIX}"))
         .tempfile_in(dir)?;

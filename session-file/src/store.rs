@@ -39,7 +39,10 @@ impl FileStore {
             )));
         }
         tempfile::tempfile_in(&dir).map_err(|e| {
-            Error::config(format!("cannot write session files in {}: {e}", dir.display()))
+            Error::config(format!(
+                "cannot write session files in {}: {e}",
+                dir.display()
+            ))
         })?;
         Ok(FileStore {
             inner: Arc::new(Inner { dir, ctx }),
@@ -64,7 +67,12 @@ impl FileStore {
             .map_err(|e| Error::backend(what, e))
     }
 
-    async fn write(&self, key: &SessionKey, record: &SessionRecord, mode: Mode) -> Result<SessionKey> {
+    async fn write(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        mode: Mode,
+    ) -> Result<SessionKey> {
         let content = self.inner.ctx.encode(record.data())?;
         let modified = self.inner.ctx.now();
         let path = self.inner.path(key);
@@ -164,7 +172,9 @@ impl SessionStore for FileStore {
                 let rest = &name[inner.prefix().len()..];
                 if SessionKey::parse(rest).is_ok() {
                     removed += u64::from(inner.clear_if_expired(&path, now)?);
-                } else if rest.contains(TEMP_INFIX) && files::modified(&path).is_ok_and(|m| m < now - STALE_TEMP_AGE) {
+                } else if rest.contains(TEMP_INFIX)
+                    && files::modified(&path).is_ok_and(|m| m < now - STALE_TEMP_AGE)
+                {
                     files::remove(&path)?;
                 }
             }

@@ -6,7 +6,11 @@ use conformance::Env;
 use session_core::SessionStore;
 use session_file::FileStore;
 
-conformance::suite!(file_store, [server, clock, clear_expired], |env: Env| async move {
-    let store = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
-    Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
-});
+conformance::suite!(
+    file_store,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let store = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
+        Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
+    }
+);
