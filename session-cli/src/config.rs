@@ -32,6 +32,9 @@ pub struct Config {
     /// sqlite://..., postgres://..., mysql://... (default: SQLite file sessions.sqlite3 here).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Table of the db engine (default: Django's `django_session`).
+    #[arg(long, env = "SESSION_DB_TABLE", default_value = session_db::DEFAULT_TABLE)]
+    pub db_table: String,
     /// redis://..., redis+cluster://host:port,host:port, memcache://host:port,..., or memory.
     #[arg(long, env = "CACHE_URL", default_value = "memory")]
     pub cache_url: String,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use session_core::{Error, Result, SessionManager, SessionStore, StoreContext};
 use session_db::{DbConfig, DbStore};
+use session_file::FileStore;
 
 use crate::config::{Config, EngineKind};
 
@@ -18,6 +19,10 @@ pub async fn manager(config: &Config) -> Result<SessionManager> {
 pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
     match config.engine {
         EngineKind::Db => Ok(Arc::new(database(config, ctx).await?)),
+        EngineKind::File => Ok(Arc::new(FileStore::new(
+            config.file_path.clone(),
+            ctx.clone(),
+        )?)),
         other => Err(Error::config(format!(
             "engine {other:?} is not available yet"
         ))),
@@ -25,7 +30,11 @@ pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn Sessio
 }
 
 async fn database(config: &Config, ctx: &StoreContext) -> Result<DbStore> {
-    let store = DbStore::open(DbConfig::new(config.database_url()), ctx.clone()).await?;
+    let store = DbStore::open(
+        DbConfig::new(config.database_url()).table(&config.db_table)?,
+        ctx.clone(),
+    )
+    .await?;
     store.migrate().await?;
     Ok(store)
 }

@@ -1,0 +1,136 @@
+//! The scenario against the demo on every engine, each built the way the demo builds it:
+//! from Django-style configuration (`SESSION_ENGINE`, `DATABASE_URL`, ...).
+
+mod scenario;
+
+use clap::Parser;
+use session_cli::{Config, engine};
+
+const SECRET: &str = "demo-e2e-secret-key";
+
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    config: Config,
+}
+
+/// The demo's configuration from these flags (and the secret).
+fn config(flags: &[&str]) -> Config {
+    let args = ["session-demo", "--secret-key", SECRET]
+        .into_iter()
+        .chain(flags.iter().copied());
+    Args::try_parse_from(args).expect("valid flags").config
+}
+
+/// A server URL from the environment: `None` (test skipped) when unset, unless CI requires
+/// every service.
+fn service_url(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("SESSIONS_TEST_REQUIRE_SERVICES").as_deref() == Ok("1") => {
+            panic!("{name} is not set: run scripts/services")
+        }
+        Err(_) => {
+            eprintln!("skipped: {name} is not set");
+            None
+        }
+    }
+}
+
+async fn run(flags: &[&str], kind: scenario::Kind) {
+    let sessions = engine::manager(&config(flags))
+        .await
+        .expect("the configured engine starts");
+    scenario::run(sessions, kind).await;
+}
+
+const SERVER_SIDE: scenario::Kind = scenario::Kind { server_side: true };
+
+#[tokio::test]
+async fn demo_on_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite3").display()
+    );
+    run(&["--engine", "db", "--database-url", &url], SERVER_SIDE).await;
+}
+
+#[tokio::test]
+async fn demo_on_sqlite_file_browser_close_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite3").display()
+    );
+    run(
+        &[
+            "--engine",
+            "db",
+            "--database-url",
+            &url,
+            "--expire-at-browser-close",
+            "true",
+            "--cookie-secure",
+            "true",
+        ],
+        SERVER_SIDE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn demo_on_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    run(&["--engine", "file", "--file-path", path], SERVER_SIDE).await;
+}
+
+/// A table name of our own on a shared server, dropped by nobody else.
+fn own_table(engine: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("demo_e2e_{engine}_{}_{nanos}", std::process::id())
+}
+
+#[tokio::test]
+async fn demo_on_postgres() {
+    let Some(url) = service_url("PG_URL") else {
+        return;
+    };
+    let table = own_table("pg");
+    run(
+        &[
+            "--engine",
+            "db",
+            "--database-url",
+            &url,
+            "--db-table",
+            &table,
+        ],
+        SERVER_SIDE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn demo_on_mariadb() {
+    let Some(url) = service_url("MYSQL_URL") else {
+        return;
+    };
+    let table = own_table("my");
+    run(
+        &[
+            "--engine",
+            "db",
+            "--database-url",
+            &url,
+            "--db-table",
+            &table,
+        ],
+        SERVER_SIDE,
+    )
+    .await;
+}
