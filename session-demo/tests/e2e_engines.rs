@@ -95,12 +95,12 @@ fn own_table(engine: &str) -> String {
     format!("demo_e2e_{engine}_{}_{nanos}", std::process::id())
 }
 
-#[tokio::test]
-async fn demo_on_postgres() {
-    let Some(url) = service_url("PG_URL") else {
+/// The db engine on the shared server named by `url_var`, in a table of its own.
+async fn demo_on_server(url_var: &str, engine: &str) {
+    let Some(url) = service_url(url_var) else {
         return;
     };
-    let table = own_table("pg");
+    let table = own_table(engine);
     run(
         &[
             "--engine",
@@ -116,21 +116,11 @@ async fn demo_on_postgres() {
 }
 
 #[tokio::test]
+async fn demo_on_postgres() {
+    demo_on_server("PG_URL", "pg").await;
+}
+
+#[tokio::test]
 async fn demo_on_mariadb() {
-    let Some(url) = service_url("MYSQL_URL") else {
-        return;
-    };
-    let table = own_table("my");
-    run(
-        &[
-            "--engine",
-            "db",
-            "--database-url",
-            &url,
-            "--db-table",
-            &table,
-        ],
-        SERVER_SIDE,
-    )
-    .await;
+    demo_on_server("MYSQL_URL", "my").await;
 }
