@@ -40,6 +40,7 @@
 
 mod env;
 mod harness;
+mod outage;
 mod reference;
 
 pub mod cases;
@@ -50,6 +51,7 @@ use futures::future::BoxFuture;
 
 pub use env::{Env, SECRET_KEY};
 pub use harness::{Harness, MakeStore, make_store};
+pub use outage::Outage;
 pub use reference::ReferenceStore;
 
 /// Expands to one `#[test]` per case of the common cases and of each listed group.

@@ -152,24 +152,7 @@ async fn concurrent_migrations_all_succeed() {
         }
         let key = SessionKey::generate();
         assert!(!stores[0].exists(&key).await.unwrap());
-        drop_table(&url, &table).await;
-    }
-}
-
-async fn drop_table(url: &str, table: &str) {
-    use sqlx::AssertSqlSafe;
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS \"{table}\"")))
-            .execute(&pool)
-            .await
-            .unwrap();
-    } else if url.starts_with("mysql") {
-        let pool = sqlx::MySqlPool::connect(url).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS `{table}`")))
-            .execute(&pool)
-            .await
-            .unwrap();
+        common::drop_table(&url, &table).await;
     }
 }
 
@@ -198,5 +181,5 @@ async fn identical_saves_are_not_mistaken_for_deletions() {
         store.save(&key, &record).await,
         Err(session_core::Error::SessionDeleted)
     ));
-    drop_table(&common::mysql_url(), &table).await;
+    common::drop_table(&common::mysql_url(), &table).await;
 }
