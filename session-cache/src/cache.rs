@@ -1,0 +1,73 @@
+//! [`Cache`]: the five operations a session store needs from a cache.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::{Result, async_trait};
+
+/// A key/value cache with per-entry expiry: what [`CacheStore`](crate::CacheStore) runs on.
+///
+/// Keys are printable ASCII without whitespace (at most 250 bytes, memcached's limit);
+/// values are the signed strings the store writes. `ttl` is always at least one second.
+/// A backend failure (connection refused, timeout) is an
+/// [`Error::Backend`](session_core::Error::Backend), never a panic or a hang.
+///
+/// Implement it to put sessions in another cache; `Arc<dyn Cache>` is a cache too.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_cache::{Cache, MemoryCache};
+///
+/// # async fn demo() -> session_core::Result<()> {
+/// let cache = MemoryCache::default();
+/// assert!(cache.add("k", "v1", Duration::from_secs(60)).await?);
+/// assert!(!cache.add("k", "v2", Duration::from_secs(60)).await?); // already there
+/// assert!(cache.replace("k", "v3", Duration::from_secs(60)).await?);
+/// assert_eq!(cache.get("k").await?.as_deref(), Some("v3"));
+/// cache.delete("k").await?;
+/// assert!(!cache.replace("k", "v4", Duration::from_secs(60)).await?); // gone
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait Cache: Send + Sync + Debug {
+    /// The value under `key`, `None` when missing or expired.
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+
+    /// Stores `value` under `key` for `ttl`, whatever was there.
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()>;
+
+    /// Stores `value` under `key` for `ttl` only if nothing is there, atomically. True when
+    /// it stored.
+    async fn add(&self, key: &str, value: &str, ttl: Duration) -> Result<bool>;
+
+    /// Stores `value` under `key` for `ttl` only if something is there, atomically. True
+    /// when it stored.
+    async fn replace(&self, key: &str, value: &str, ttl: Duration) -> Result<bool>;
+
+    /// Removes `key`; a missing key is not an error.
+    async fn delete(&self, key: &str) -> Result<()>;
+}
+
+#[async_trait]
+impl<C: Cache + ?Sized> Cache for Arc<C> {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        (**self).get(key).await
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {
+        (**self).set(key, value, ttl).await
+    }
+
+    async fn add(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
+        (**self).add(key, value, ttl).await
+    }
+
+    async fn replace(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
+        (**self).replace(key, value, ttl).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        (**self).delete(key).await
+    }
+}

@@ -1,0 +1,243 @@
+//! [`MemcachedCache`]: one or several memcached servers through the `memcache` crate's
+//! async meta-protocol client.
+
+use std::time::Duration;
+
+use memcache::exp::{AsyncMemcache, Router, Ttl};
+use session_core::{Error, Result, async_trait};
+
+use crate::cache::Cache;
+use crate::timeouts::Timeouts;
+
+/// Memcached servers, keys spread over them by rendezvous hashing: `add` to create,
+/// `replace` to save, `mg` to read, `md` to delete.
+///
+/// Connections are pooled per server and dialed on demand, with the [`Timeouts`]' connect
+/// timeout; every exchange has the response timeout, and a connection that timed out is
+/// discarded, never reused half-read. A server that is down fails the calls routed to it
+/// within [`Timeouts::operation`], and the first call after it is back dials a fresh
+/// connection. TTLs over 30 days are sent as an absolute unix time, memcached's rule.
+///
+/// ```no_run
+/// use session_cache::{MemcachedCache, Timeouts};
+/// # async fn demo() -> session_core::Result<()> {
+/// let cache = MemcachedCache::connect(
+///     ["memcache://127.0.0.1:11211", "127.0.0.1:11212"],
+///     Timeouts::default(),
+/// ).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct MemcachedCache {
+    client: AsyncMemcache,
+    servers: Vec<String>,
+    timeouts: Timeouts,
+}
+
+impl std::fmt::Debug for MemcachedCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemcachedCache")
+            .field("servers", &self.servers)
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
+}
+
+fn failed(what: &'static str) -> impl FnOnce(memcache::exp::Error) -> Error {
+    move |e| Error::backend(what, e)
+}
+
+impl MemcachedCache {
+    /// A cache over `servers`, each `host:port` or `memcache://host:port`. Addresses are
+    /// resolved now; connections are opened by the first calls, so this succeeds while a
+    /// server is down.
+    pub async fn connect(
+        servers: impl IntoIterator<Item = impl AsRef<str>>,
+        timeouts: Timeouts,
+    ) -> Result<Self> {
+        let servers = servers
+            .into_iter()
+            .map(|s| server_address(s.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        if servers.is_empty() {
+            return Err(Error::config("no memcached server given"));
+        }
+        let client = AsyncMemcache::builder()
+            .connect_timeout(timeouts.connect_timeout())
+            .timeout(timeouts.response_timeout())
+            .router(StableRendezvous)
+            .connect_async(servers.iter().map(String::as_str))
+            .await
+            .map_err(failed("resolving the memcached servers"))?;
+        Ok(MemcachedCache {
+            client,
+            servers,
+            timeouts,
+        })
+    }
+
+    /// The servers, as `host:port`.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+}
+
+/// `host:port` out of `memcache://host:port[/][?...]` or `host:port`.
+fn server_address(raw: &str) -> Result<String> {
+    let rest = raw.strip_prefix("memcache://").unwrap_or(raw);
+    let address = rest.split(['/', '?']).next().unwrap_or_default();
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(address.to_owned())
+        }
+        _ => Err(Error::config(format!(
+            "memcached server {raw:?} is not host:port or memcache://host:port"
+        ))),
+    }
+}
+
+/// Memcached's TTL for `ttl`: whole seconds, rounded up; the client sends more than 30
+/// days as an absolute unix time.
+fn ttl(ttl: Duration) -> Ttl {
+    let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    Ttl::secs(u32::try_from(secs.max(1)).unwrap_or(u32::MAX))
+}
+
+/// Rendezvous hashing on FNV-1a: every process, whatever Rust it was built with, sends a
+/// key to the same server (the library's default hash is Rust's `DefaultHasher`, which
+/// is not promised to stay the same across releases).
+struct StableRendezvous;
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// SplitMix64's finaliser: spreads the combined hash over all 64 bits.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl Router for StableRendezvous {
+    fn route(&self, key: &[u8], servers: &[String]) -> usize {
+        let key = fnv1a(key);
+        (0..servers.len())
+            .max_by_key(|&i| {
+                (
+                    mix(key ^ fnv1a(servers[i].as_bytes())),
+                    std::cmp::Reverse(i),
+                )
+            })
+            .unwrap_or(0)
+    }
+}
+
+#[async_trait]
+impl Cache for MemcachedCache {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        const WHAT: &str = "reading a session from memcached";
+        self.timeouts
+            .bound(WHAT, async {
+                self.client.get::<String>(key).await.map_err(failed(WHAT))
+            })
+            .await
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl_: Duration) -> Result<()> {
+        const WHAT: &str = "writing a session to memcached";
+        self.timeouts
+            .bound(WHAT, async {
+                self.client
+                    .set(key, value, ttl(ttl_))
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await
+    }
+
+    async fn add(&self, key: &str, value: &str, ttl_: Duration) -> Result<bool> {
+        const WHAT: &str = "adding a session to memcached";
+        self.timeouts
+            .bound(WHAT, async {
+                self.client
+                    .add(key, value, ttl(ttl_))
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await
+    }
+
+    async fn replace(&self, key: &str, value: &str, ttl_: Duration) -> Result<bool> {
+        const WHAT: &str = "replacing a session in memcached";
+        self.timeouts
+            .bound(WHAT, async {
+                self.client
+                    .replace(key, value, ttl(ttl_))
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        const WHAT: &str = "deleting a session from memcached";
+        self.timeouts
+            .bound(WHAT, async {
+                self.client.delete(key).await.map_err(failed(WHAT))
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_and_without_scheme() {
+        assert_eq!(
+            server_address("memcache://127.0.0.1:11211").unwrap(),
+            "127.0.0.1:11211"
+        );
+        assert_eq!(server_address("memcache://h:1/?timeout=1").unwrap(), "h:1");
+        assert_eq!(server_address("h:2").unwrap(), "h:2");
+        assert!(server_address("memcache://nohost").is_err());
+        assert!(server_address(":11211").is_err());
+    }
+
+    #[test]
+    fn ttl_rounds_up_to_whole_seconds() {
+        assert_eq!(ttl(Duration::from_millis(1500)), Ttl::secs(2));
+        assert_eq!(ttl(Duration::from_millis(1)), Ttl::secs(1));
+        assert_eq!(
+            ttl(Duration::from_secs(40 * 86_400)),
+            Ttl::secs(40 * 86_400)
+        );
+    }
+
+    #[test]
+    fn routing_is_stable_and_uses_every_server() {
+        let servers = vec!["a:1".to_owned(), "b:2".to_owned()];
+        let mut counts = [0; 2];
+        for i in 0..1000 {
+            let key = format!("django.contrib.sessions.cache{i:032}");
+            let first = StableRendezvous.route(key.as_bytes(), &servers);
+            assert_eq!(first, StableRendezvous.route(key.as_bytes(), &servers));
+            counts[first] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 300), "{counts:?}");
+        // FNV-1a of the empty input is its offset basis: the hash is the published one.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

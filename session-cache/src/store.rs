@@ -1,0 +1,163 @@
+//! [`CacheStore`]: the six primitives over any [`Cache`].
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use session_core::{
+    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+};
+
+use crate::cache::Cache;
+
+/// Django's key prefix for the cache engine (`backends.cache.KEY_PREFIX`).
+pub const DEFAULT_PREFIX: &str = "django.contrib.sessions.cache";
+
+/// Longest prefix accepted: a 40-character key must still fit memcached's 250 bytes.
+const MAX_PREFIX: usize = 200;
+
+/// The shortest TTL a write asks for: a cache cannot keep something for zero seconds, and
+/// an already-expired session is filtered out by `load` anyway.
+const MIN_TTL: Duration = Duration::from_secs(1);
+
+/// Sessions in a cache: Django's `backends.cache`.
+///
+/// The value under `<prefix><key>` is the core's signed stored-session encoding, so data
+/// written into the cache by anyone without the secret is no session.
+#[derive(Debug, Clone)]
+pub struct CacheStore<C> {
+    cache: C,
+    prefix: String,
+    ctx: StoreContext,
+}
+
+impl<C: Cache> CacheStore<C> {
+    /// A store over `cache` with Django's prefix, [`DEFAULT_PREFIX`].
+    pub fn new(cache: C, ctx: StoreContext) -> Self {
+        CacheStore {
+            cache,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            ctx,
+        }
+    }
+
+    /// Another key prefix, so several applications can share one cache server. It must be
+    /// printable ASCII without spaces, at most 200 bytes.
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, MemoryCache};
+    /// use session_core::{SessionSettings, StoreContext};
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+    /// let store = CacheStore::new(MemoryCache::default(), ctx.clone()).with_prefix("shop:")?;
+    /// assert_eq!(store.prefix(), "shop:");
+    /// assert!(CacheStore::new(MemoryCache::default(), ctx).with_prefix("two words").is_err());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Result<Self> {
+        let prefix = prefix.into();
+        if prefix.len() > MAX_PREFIX || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(format!(
+                "cache key prefix {prefix:?} must be at most {MAX_PREFIX} printable ASCII characters without spaces"
+            )));
+        }
+        self.prefix = prefix;
+        Ok(self)
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &C {
+        &self.cache
+    }
+
+    /// The store context.
+    pub fn context(&self) -> &StoreContext {
+        &self.ctx
+    }
+
+    /// The cache key of a session: the prefix and the key, with no separator (Django's
+    /// layout).
+    pub fn cache_key(&self, key: &SessionKey) -> String {
+        format!("{}{}", self.prefix, key.as_str())
+    }
+
+    /// Writes `record` under `key` whether or not it is there: what a write-through layer
+    /// in front of another store uses to fill the cache.
+    pub async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
+        let (value, ttl) = self.entry(record)?;
+        self.cache.set(&self.cache_key(key), &value, ttl).await
+    }
+
+    /// The encoded record and how long the cache keeps it.
+    ///
+    /// The value is signed as of the record's last modification (its expiry minus its
+    /// lifetime), so that [`StoreContext::decode_record`] reads the same expiry back, to
+    /// the second, also when the record came from another store.
+    fn entry(&self, record: &SessionRecord) -> Result<(String, Duration)> {
+        let modified = self.modified(record);
+        let value = self.ctx.codec().encode(record.data(), modified)?;
+        let ttl = record.ttl(self.ctx.now()).unwrap_or(MIN_TTL);
+        Ok((value, ttl.max(MIN_TTL)))
+    }
+
+    /// When `record` was last written, as its expiry rule sees it.
+    fn modified(&self, record: &SessionRecord) -> DateTime<Utc> {
+        let now = self.ctx.now();
+        let lifetime = self.ctx.expiry_date(record.data(), now) - now;
+        record.expires_at() - lifetime
+    }
+}
+
+#[async_trait]
+impl<C: Cache> SessionStore for CacheStore<C> {
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        Ok(self.cache.get(&self.cache_key(key)).await?.is_some())
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let (value, ttl) = self.entry(record)?;
+        if self.cache.add(&self.cache_key(key), &value, ttl).await? {
+            Ok(key.clone())
+        } else {
+            Err(Error::KeyCollision)
+        }
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let (value, ttl) = self.entry(record)?;
+        if self
+            .cache
+            .replace(&self.cache_key(key), &value, ttl)
+            .await?
+        {
+            Ok(key.clone())
+        } else {
+            Err(Error::SessionDeleted)
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.cache.delete(&self.cache_key(key)).await
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let Some(value) = self.cache.get(&self.cache_key(key)).await? else {
+            return Ok(None);
+        };
+        // The cache's own expiry runs on the server's clock; the session's is checked
+        // here, on the store's.
+        let now = self.ctx.now();
+        Ok(self
+            .ctx
+            .decode_record(&value)
+            .filter(|record| !record.is_expired(now)))
+    }
+
+    /// The cache expires entries by itself: nothing to do.
+    async fn clear_expired(&self) -> Result<u64> {
+        Ok(0)
+    }
+}
