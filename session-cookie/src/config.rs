@@ -1,0 +1,82 @@
+//! [`CookieMode`] and [`CookieStoreBuilder`]: how the cookie value is protected.
+
+use session_core::{Error, Result, StoreContext};
+
+use crate::store::CookieStore;
+
+/// The most a browser keeps of one cookie's `name=value`: 4093 bytes (the smallest limit
+/// among current browsers, RFC 6265's 4096 minus room for the attributes' separators).
+pub const MAX_COOKIE_SIZE: usize = 4093;
+
+/// How the session data in the cookie is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieMode {
+    /// Django's `signed_cookies`: signed, readable by the client, shared with Django. The
+    /// default.
+    #[default]
+    Signed,
+    /// XChaCha20-Poly1305 under a key derived from the secret: the client can neither read
+    /// nor change the data. Django cannot read these cookies.
+    Encrypted,
+}
+
+/// Configures a [`CookieStore`].
+///
+/// ```
+/// use session_core::{SessionSettings, StoreContext};
+/// use session_cookie::{CookieMode, CookieStore};
+///
+/// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+/// let store = CookieStore::builder(ctx).mode(CookieMode::Encrypted).build()?;
+/// assert_eq!(store.mode(), CookieMode::Encrypted);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CookieStoreBuilder {
+    pub(crate) ctx: StoreContext,
+    pub(crate) mode: CookieMode,
+    pub(crate) max_size: usize,
+}
+
+impl CookieStoreBuilder {
+    pub(crate) fn new(ctx: StoreContext) -> Self {
+        CookieStoreBuilder {
+            ctx,
+            mode: CookieMode::Signed,
+            max_size: MAX_COOKIE_SIZE,
+        }
+    }
+
+    /// Signed (Django's format, the default) or encrypted.
+    pub fn mode(mut self, mode: CookieMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Shorthand for `mode(CookieMode::Encrypted)`.
+    pub fn encrypted(self) -> Self {
+        self.mode(CookieMode::Encrypted)
+    }
+
+    /// The largest `name=value` a save may produce, in bytes ([`MAX_COOKIE_SIZE`] by
+    /// default); larger data is [`Error::TooLarge`].
+    pub fn max_size(mut self, bytes: usize) -> Self {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The store. Fails if the settings' cookie name or path is unusable, or if the size
+    /// limit leaves no room for a value.
+    pub fn build(self) -> Result<CookieStore> {
+        self.ctx.settings().validate()?;
+        if self.max_size <= self.ctx.settings().cookie_name.len() + 1 {
+            return Err(Error::config(format!(
+                "a cookie size limit of {} bytes leaves no room for a value",
+                self.max_size
+            )));
+        }
+        Ok(CookieStore::from_builder(self))
+    }
+}

@@ -1,0 +1,357 @@
+//! Django's own signed cookies (`testdata/django/vectors.json`, written by Django 5.2):
+//! read at their pinned time, reproduced byte for byte, tampered ones refused; and the
+//! encrypted mode's refusals and rotation.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use serde_json::{Value, json};
+use session_cookie::{CookieMode, CookieStore, ENCRYPTED_PREFIX};
+use session_core::{
+    Error, MockClock, Secrets, SessionData, SessionKey, SessionRecord, SessionSettings,
+    SessionStore, StoreContext,
+};
+
+fn vectors() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/django/vectors.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).unwrap()
+}
+
+fn secrets(v: &Value) -> Secrets {
+    let fallbacks = v["secret_key_fallbacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned());
+    Secrets::new(v["secret_key"].as_str().unwrap())
+        .unwrap()
+        .with_fallbacks(fallbacks)
+        .unwrap()
+}
+
+fn pinned(case: &Value) -> DateTime<Utc> {
+    let t = case["time"].as_f64().unwrap();
+    Utc.timestamp_opt(t.trunc() as i64, (t.fract() * 1e9) as u32)
+        .unwrap()
+}
+
+fn cases<'a>(v: &'a Value, name: &str) -> &'a [Value] {
+    let list = v[name].as_array().unwrap();
+    assert!(!list.is_empty(), "{name} is empty");
+    list
+}
+
+/// A store with these secrets on a clock stopped at `at`.
+fn store_at(
+    secrets: Secrets,
+    mode: CookieMode,
+    at: DateTime<Utc>,
+) -> (CookieStore, Arc<MockClock>) {
+    let clock = Arc::new(MockClock::new(at));
+    let ctx = StoreContext::new(SessionSettings::with_secrets(secrets)).with_clock(clock.clone());
+    (CookieStore::builder(ctx).mode(mode).build().unwrap(), clock)
+}
+
+fn object(value: &Value) -> SessionData {
+    value.as_object().expect("an object").clone()
+}
+
+fn record(data: SessionData) -> SessionRecord {
+    SessionRecord::new(data, Utc::now())
+}
+
+async fn load(store: &CookieStore, value: &str) -> Option<SessionData> {
+    let key = store.parse_key(value).ok()?;
+    store
+        .load(&key)
+        .await
+        .unwrap()
+        .map(SessionRecord::into_data)
+}
+
+#[tokio::test]
+async fn reads_every_cookie_django_signed() {
+    let v = vectors();
+    for list in ["signed_cookies", "fallback_signed"] {
+        for case in cases(&v, list) {
+            let (store, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+            let cookie = case["cookie"].as_str().unwrap();
+            assert_eq!(
+                load(&store, cookie).await,
+                Some(object(&case["obj"])),
+                "{list}: {cookie}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn writes_django_cookies_byte_for_byte() {
+    let v = vectors();
+    for case in cases(&v, "signed_cookies") {
+        let (store, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+        let data = record(object(&case["obj"]));
+        let created = store.create(&SessionKey::generate(), &data).await.unwrap();
+        assert_eq!(created.as_str(), case["cookie"].as_str().unwrap());
+        let saved = store.save(&created, &data).await.unwrap();
+        assert_eq!(saved, created);
+    }
+}
+
+#[tokio::test]
+async fn fallback_signed_cookies_are_resigned_with_the_current_key() {
+    let v = vectors();
+    for case in cases(&v, "fallback_signed") {
+        let (store, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+        let data = load(&store, case["cookie"].as_str().unwrap())
+            .await
+            .unwrap();
+        let resigned = store
+            .save(&SessionKey::generate(), &record(data))
+            .await
+            .unwrap();
+        let current_only = Secrets::new(v["secret_key"].as_str().unwrap()).unwrap();
+        let (strict, _) = store_at(current_only.clone(), CookieMode::Signed, pinned(case));
+        assert_eq!(
+            load(&strict, resigned.as_str()).await,
+            Some(object(&case["obj"]))
+        );
+        assert_eq!(load(&strict, case["cookie"].as_str().unwrap()).await, None);
+    }
+}
+
+#[tokio::test]
+async fn tampered_cookies_are_no_session() {
+    let v = vectors();
+    let (store, _) = store_at(
+        secrets(&v),
+        CookieMode::Signed,
+        Utc.timestamp_opt(1_700_000_010, 0).unwrap(),
+    );
+    for tampered in cases(&v, "tampered") {
+        let tampered = tampered.as_str().unwrap();
+        assert_eq!(load(&store, tampered).await, None, "{tampered:?} accepted");
+    }
+}
+
+#[tokio::test]
+async fn a_cookie_older_than_the_cookie_age_is_no_session() {
+    let v = vectors();
+    let case = &cases(&v, "signed_cookies")[1];
+    let cookie = case["cookie"].as_str().unwrap();
+    let (store, clock) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+    let age = SessionSettings::new("x").unwrap().cookie_age;
+    clock.advance(TimeDelta::seconds(age - 1));
+    assert!(load(&store, cookie).await.is_some());
+    clock.advance(TimeDelta::seconds(2));
+    assert_eq!(load(&store, cookie).await, None);
+}
+
+#[tokio::test]
+async fn custom_expiry_in_a_django_cookie_is_enforced() {
+    let v = vectors();
+    let case = cases(&v, "signed_cookies")
+        .iter()
+        .find(|c| c["obj"]["_session_expiry"] == json!(300))
+        .expect("a vector with _session_expiry 300");
+    let cookie = case["cookie"].as_str().unwrap();
+    let (store, clock) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+    clock.advance(TimeDelta::seconds(299));
+    assert!(load(&store, cookie).await.is_some());
+    clock.advance(TimeDelta::seconds(1));
+    assert_eq!(
+        load(&store, cookie).await,
+        None,
+        "Django would still accept it; we do not"
+    );
+}
+
+#[tokio::test]
+async fn oversized_cookie_is_a_typed_error_and_the_limit_counts_the_name() {
+    let (store, _) = store_at(
+        Secrets::new("k").unwrap(),
+        CookieMode::Encrypted,
+        Utc::now(),
+    );
+    let fits = |n: usize| record(object(&json!({"x": "a".repeat(n)})));
+    // Encrypted size = prefix + base64(24 + 16 + 8 + json): find the largest that fits.
+    let mut n = 2900;
+    while store
+        .create(&SessionKey::generate(), &fits(n + 1))
+        .await
+        .is_ok()
+    {
+        n += 1;
+    }
+    let value = store
+        .create(&SessionKey::generate(), &fits(n))
+        .await
+        .unwrap();
+    assert!("sessionid=".len() + value.as_str().len() <= 4093);
+    match store.create(&SessionKey::generate(), &fits(n + 3)).await {
+        Err(Error::TooLarge { size, limit: 4093 }) => assert!(size > 4093),
+        other => panic!("{other:?}"),
+    }
+    let mut settings = SessionSettings::new("k").unwrap();
+    settings.cookie_name = "a_much_longer_session_cookie_name".into();
+    let long_name = CookieStore::builder(StoreContext::new(settings))
+        .encrypted()
+        .build()
+        .unwrap();
+    let err = long_name
+        .create(&SessionKey::generate(), &fits(n))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+}
+
+#[test]
+fn tampering_is_logged_on_the_security_target() {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let v = vectors();
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            for mode in [CookieMode::Signed, CookieMode::Encrypted] {
+                let (store, _) = store_at(secrets(&v), mode, Utc::now());
+                let tampered = cases(&v, "tampered")[0].as_str().unwrap();
+                assert_eq!(load(&store, tampered).await, None);
+            }
+        })
+    });
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.matches("Session data corrupted").count(), 2, "{logs}");
+    assert!(
+        logs.contains("WARN") && logs.contains("session_core::security"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn encrypted_values_hide_the_data_and_refuse_tampering() {
+    let (store, _) = store_at(
+        Secrets::new("k").unwrap(),
+        CookieMode::Encrypted,
+        Utc::now(),
+    );
+    let data = object(&json!({"user": 42, "role": "admin"}));
+    let value = store
+        .create(&SessionKey::generate(), &record(data.clone()))
+        .await
+        .unwrap();
+    let value = value.as_str();
+    assert!(value.starts_with(ENCRYPTED_PREFIX));
+    assert!(!value.contains("eyJ"), "looks like readable JSON: {value}");
+    assert_eq!(load(&store, value).await, Some(data));
+    // Flip one character at every position: none may load.
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for i in ENCRYPTED_PREFIX.len()..value.len() {
+        let mut bytes = value.as_bytes().to_vec();
+        let at = alphabet.iter().position(|c| *c == bytes[i]).unwrap();
+        bytes[i] = alphabet[(at + 1) % alphabet.len()];
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            load(&store, &tampered).await,
+            None,
+            "byte {i} changed and accepted"
+        );
+    }
+    assert_eq!(load(&store, &value[..value.len() - 1]).await, None);
+    assert_eq!(load(&store, &value.replacen("e1.", "e2.", 1)).await, None);
+}
+
+#[tokio::test]
+async fn signed_and_encrypted_values_are_not_interchangeable() {
+    let v = vectors();
+    let case = &cases(&v, "signed_cookies")[1];
+    let (encrypted, _) = store_at(secrets(&v), CookieMode::Encrypted, pinned(case));
+    assert_eq!(
+        load(&encrypted, case["cookie"].as_str().unwrap()).await,
+        None
+    );
+    let (signed, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+    let sealed = encrypted
+        .create(&SessionKey::generate(), &record(object(&case["obj"])))
+        .await
+        .unwrap();
+    assert_eq!(load(&signed, sealed.as_str()).await, None);
+}
+
+#[tokio::test]
+async fn encrypted_rotation_through_fallbacks() {
+    let at = Utc::now();
+    let (old, _) = store_at(Secrets::new("old-key").unwrap(), CookieMode::Encrypted, at);
+    let data = object(&json!({"cart": [1, 2, 3]}));
+    let sealed = old
+        .create(&SessionKey::generate(), &record(data.clone()))
+        .await
+        .unwrap();
+
+    let rotated_secrets = Secrets::new("new-key")
+        .unwrap()
+        .with_fallbacks(["old-key"])
+        .unwrap();
+    let (rotated, _) = store_at(rotated_secrets, CookieMode::Encrypted, at);
+    assert_eq!(load(&rotated, sealed.as_str()).await, Some(data.clone()));
+    let resealed = rotated.save(&sealed, &record(data.clone())).await.unwrap();
+
+    let (new_only, _) = store_at(Secrets::new("new-key").unwrap(), CookieMode::Encrypted, at);
+    assert_eq!(load(&new_only, sealed.as_str()).await, None);
+    assert_eq!(load(&new_only, resealed.as_str()).await, Some(data.clone()));
+    assert_eq!(load(&old, resealed.as_str()).await, None);
+}
+
+#[tokio::test]
+async fn encrypted_values_expire_with_the_cookie_age() {
+    let start = Utc::now();
+    let (store, clock) = store_at(Secrets::new("k").unwrap(), CookieMode::Encrypted, start);
+    let sealed = store
+        .create(&SessionKey::generate(), &record(object(&json!({"a": 1}))))
+        .await
+        .unwrap();
+    clock.advance(TimeDelta::seconds(1_209_600 - 1));
+    assert!(load(&store, sealed.as_str()).await.is_some());
+    clock.advance(TimeDelta::seconds(2));
+    assert_eq!(load(&store, sealed.as_str()).await, None);
+}
+
+#[test]
+fn client_keys_follow_django_length_rule_and_signed_alphabet() {
+    let (store, _) = store_at(Secrets::new("k").unwrap(), CookieMode::Signed, Utc::now());
+    assert!(store.parse_key("1234567").is_err());
+    assert!(store.parse_key("12345678").is_ok());
+    assert!(store.parse_key(".eJy_-:1r31eq:AbC").is_ok());
+    for bad in [
+        "",
+        "a b:c:d",
+        "abc/defgh:1:2",
+        "abcdefgh\0",
+        &"a".repeat(8193),
+    ] {
+        assert!(store.parse_key(bad).is_err(), "{bad:?}");
+    }
+}
