@@ -1,0 +1,121 @@
+//! A real Django 5.2 and this engine share a session directory, both ways. Needs
+//! `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
+
+use std::sync::Arc;
+
+use django_interop::{DjangoPeer, Engine};
+use serde_json::{Value, json};
+use session_core::{SessionData, SessionManager, SessionSettings, StoreContext};
+use session_file::FileStore;
+
+const SECRET: &str = "live-file-secret-key-0123456789";
+
+fn data() -> SessionData {
+    let value = json!({
+        "cart": [{"sku": "A-1", "qty": 2}],
+        "name": "zoë ☃ 😀 \"quoted\" \\ /",
+        "nested": {"a": [1.5, null, true, false], "big": 12345678901234u64},
+        "_session_expiry": 600,
+    });
+    value.as_object().unwrap().clone()
+}
+
+/// Rust and Django over one fresh directory with the same secret.
+struct Shared {
+    dir: tempfile::TempDir,
+    rust: SessionManager,
+    django: DjangoPeer,
+}
+
+impl Shared {
+    fn new(django: DjangoPeer) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = StoreContext::new(SessionSettings::new(SECRET).unwrap());
+        let store = FileStore::new(Some(dir.path().to_path_buf()), ctx.clone()).unwrap();
+        Shared {
+            rust: SessionManager::new(Arc::new(store), ctx),
+            django: django.secret_key(SECRET),
+            dir,
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::File(self.dir.path().to_path_buf())
+    }
+
+    async fn rust_reads(&self, key: &str) -> Option<SessionData> {
+        let session = self.rust.session(Some(key));
+        let data = session.data().await.unwrap();
+        session.session_key().map(|_| data.as_ref().clone())
+    }
+}
+
+#[tokio::test]
+async fn django_reads_and_updates_what_rust_writes() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let shared = Shared::new(django);
+    let session = shared.rust.session(None);
+    session.update(data()).await.unwrap();
+    session.save().await.unwrap();
+    let key = session.session_key().unwrap();
+    assert_eq!(
+        shared.django.read(&shared.engine(), key.as_str()),
+        Some(data())
+    );
+
+    session.insert("step", 2).await.unwrap();
+    session.save().await.unwrap();
+    let mut expected = data();
+    expected.insert("step".into(), json!(2));
+    assert_eq!(
+        shared.django.read(&shared.engine(), key.as_str()),
+        Some(expected)
+    );
+
+    session.flush().await.unwrap();
+    assert_eq!(shared.django.read(&shared.engine(), key.as_str()), None);
+}
+
+#[tokio::test]
+async fn rust_reads_and_updates_what_django_writes() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let shared = Shared::new(django);
+    let key = shared.django.write(&shared.engine(), &data());
+    assert!(shared.dir.path().join(format!("sessionid{key}")).is_file());
+    assert_eq!(shared.rust_reads(&key).await, Some(data()));
+
+    let session = shared.rust.session(Some(&key));
+    assert_eq!(session.get_expiry_age().await.unwrap(), 600);
+    session.insert("seen_by", "rust").await.unwrap();
+    session.save().await.unwrap();
+    assert_eq!(session.session_key().unwrap().as_str(), key);
+    let read_back = shared.django.read(&shared.engine(), &key).unwrap();
+    assert_eq!(read_back.get("seen_by"), Some(&Value::from("rust")));
+    assert_eq!(read_back.get("cart"), data().get("cart"));
+}
+
+#[tokio::test]
+async fn both_sides_agree_on_expiry_and_secrets() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let shared = Shared::new(django);
+    let expired = json!({"a": 1, "_session_expiry": "2001-02-03T04:05:06.000007+00:00"});
+    let key = shared
+        .django
+        .write(&shared.engine(), expired.as_object().unwrap());
+    assert_eq!(shared.rust_reads(&key).await, None);
+
+    let key = shared.django.write(&shared.engine(), &data());
+    let stranger = shared.django.clone().secret_key("another-secret");
+    // Django's file backend keeps the key of a file it cannot verify and shows it empty.
+    assert_eq!(
+        stranger.read(&shared.engine(), &key),
+        Some(SessionData::new())
+    );
+    assert_eq!(shared.rust_reads(&key).await, Some(data()));
+}
