@@ -1,0 +1,136 @@
+//! [`CachedDbStore`]: a cache in front of a store.
+
+use std::fmt::Display;
+use std::sync::Arc;
+
+use session_cache::{Cache, CacheStore};
+use session_core::{
+    Error, InvalidKey, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+};
+
+/// Django's key prefix for the cached_db engine (`backends.cached_db.KEY_PREFIX`).
+pub const DEFAULT_PREFIX: &str = "django.contrib.sessions.cached_db";
+
+/// A write-through cache in front of a persistent store. `C` is any [`Cache`], including
+/// `Arc<dyn Cache>`.
+#[derive(Debug, Clone)]
+pub struct CachedDbStore<C> {
+    cache: CacheStore<C>,
+    store: Arc<dyn SessionStore>,
+}
+
+/// Logs a cache failure the call survives.
+fn cache_failed(doing: &str, error: &impl Display) {
+    tracing::error!(target: "session_cachedb", %error, "Error {doing} the session cache; served from the store");
+}
+
+impl<C: Cache> CachedDbStore<C> {
+    /// `cache` in front of `store`, with Django's prefix, [`DEFAULT_PREFIX`]. The context
+    /// signs the cached values; give it the same settings as the store's.
+    pub fn new(cache: C, store: Arc<dyn SessionStore>, ctx: StoreContext) -> Self {
+        let cache = CacheStore::new(cache, ctx)
+            .with_prefix(DEFAULT_PREFIX)
+            .expect("the default prefix is valid");
+        CachedDbStore { cache, store }
+    }
+
+    /// Another cache key prefix (printable ASCII without spaces, at most 200 bytes).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use session_cache::MemoryCache;
+    /// use session_cachedb::CachedDbStore;
+    /// use session_core::{SessionSettings, StoreContext};
+    ///
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+    /// let db = Arc::new(conformance::ReferenceStore::open("doc", ctx.clone()));
+    /// let store = CachedDbStore::new(MemoryCache::default(), db, ctx).with_prefix("shop:")?;
+    /// assert_eq!(store.cache().prefix(), "shop:");
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Result<Self> {
+        self.cache = self.cache.with_prefix(prefix)?;
+        Ok(self)
+    }
+
+    /// The cache side.
+    pub fn cache(&self) -> &CacheStore<C> {
+        &self.cache
+    }
+
+    /// The persistent store.
+    pub fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.store
+    }
+
+    /// Puts what the store holds into the cache; a failure is logged.
+    async fn fill(&self, key: &SessionKey, record: &SessionRecord) {
+        if let Err(error) = self.cache.put(key, record).await {
+            cache_failed("writing to", &error);
+        }
+    }
+
+    /// The live cached record, `None` on a miss or a cache failure (logged).
+    async fn cached(&self, key: &SessionKey) -> Option<SessionRecord> {
+        self.cache.load(key).await.unwrap_or_else(|error| {
+            cache_failed("reading", &error);
+            None
+        })
+    }
+}
+
+#[async_trait]
+impl<C: Cache> SessionStore for CachedDbStore<C> {
+    fn parse_key(&self, raw: &str) -> Result<SessionKey, InvalidKey> {
+        self.store.parse_key(raw)
+    }
+
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        if self.cached(key).await.is_some() {
+            return Ok(true);
+        }
+        self.store.exists(key).await
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let key = self.store.create(key, record).await?;
+        self.fill(&key, record).await;
+        Ok(key)
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        match self.store.save(key, record).await {
+            Ok(key) => {
+                self.fill(&key, record).await;
+                Ok(key)
+            }
+            Err(Error::SessionDeleted) => {
+                if let Err(error) = self.cache.delete(key).await {
+                    cache_failed("deleting from", &error);
+                }
+                Err(Error::SessionDeleted)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.store.delete(key).await?;
+        self.cache.delete(key).await
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        if let Some(record) = self.cached(key).await {
+            return Ok(Some(record));
+        }
+        let found = self.store.load(key).await?;
+        if let Some(record) = &found {
+            self.fill(key, record).await;
+        }
+        Ok(found)
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        self.store.clear_expired().await
+    }
+}

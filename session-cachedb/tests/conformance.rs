@@ -1,0 +1,89 @@
+//! The conformance suite on four pairings: Redis + PostgreSQL, in-process + SQLite,
+//! Memcached + MariaDB, in-process + files. Each case gets its own key prefix and its own
+//! table or directory.
+
+use std::sync::{Arc, OnceLock};
+
+use conformance::Env;
+use session_cache::{Cache, MemcachedCache, MemoryCache, RedisCache, Timeouts};
+use session_cachedb::CachedDbStore;
+use session_core::{Error, SessionStore};
+use session_db::{DbConfig, DbStore};
+use session_file::FileStore;
+
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// One in-process cache for the whole binary, so a reopened store sees the same entries.
+fn memory() -> MemoryCache {
+    static CACHE: OnceLock<MemoryCache> = OnceLock::new();
+    CACHE.get_or_init(MemoryCache::default).clone()
+}
+
+async fn db(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, Error> {
+    let store = DbStore::open(DbConfig::new(url).table(env.namespace())?, env.context()).await?;
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}
+
+fn cached<C: Cache + 'static>(
+    cache: C,
+    store: Arc<dyn SessionStore>,
+    env: &Env,
+) -> Result<Arc<dyn SessionStore>, Error> {
+    let prefix = format!("{}:{}:", session_cachedb::DEFAULT_PREFIX, env.namespace());
+    Ok(Arc::new(
+        CachedDbStore::new(cache, store, env.context()).with_prefix(prefix)?,
+    ))
+}
+
+conformance::suite!(
+    redis_postgres,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let redis = RedisCache::connect(
+            &var("REDIS_URL", "redis://127.0.0.1:6379"),
+            Timeouts::default(),
+        )?;
+        let pg = db(
+            var("PG_URL", "postgres://postgres@127.0.0.1:5432/test"),
+            &env,
+        )
+        .await?;
+        cached(redis, pg, &env)
+    }
+);
+
+conformance::suite!(
+    memory_sqlite,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let path = env.temp_dir().join("sessions.sqlite3");
+        let sqlite = db(format!("sqlite://{}?mode=rwc", path.display()), &env).await?;
+        cached(memory(), sqlite, &env)
+    }
+);
+
+conformance::suite!(
+    memcached_mariadb,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let urls = var(
+            "MEMCACHED_URLS",
+            "memcache://127.0.0.1:11211,memcache://127.0.0.1:11212",
+        );
+        let memcached = MemcachedCache::connect(urls.split(','), Timeouts::default()).await?;
+        let mariadb = db(var("MYSQL_URL", "mysql://root@127.0.0.1:3306/test"), &env).await?;
+        cached(memcached, mariadb, &env)
+    }
+);
+
+conformance::suite!(
+    memory_file,
+    [server, clock, clear_expired],
+    |env: Env| async move {
+        let files = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
+        cached(memory(), Arc::new(files), &env)
+    }
+);
