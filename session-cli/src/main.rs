@@ -33,6 +33,8 @@ enum Command {
         #[arg(long)]
         max_age: Option<i64>,
     },
+    /// Benchmark every reachable engine against the others and against its raw client.
+    Bench(Box<session_cli::bench::BenchArgs>),
 }
 
 #[tokio::main]
@@ -54,6 +56,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Bench(args) = &cli.command {
+        return commands::bench(args).await;
+    }
     if let Command::Decode {
         value,
         salt,
@@ -82,7 +87,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(None) => return Err("no such session (unknown or expired key)".into()),
             Err(e) => return Err(e.to_string()),
         },
-        Command::Decode { .. } => unreachable!("decode needs no store and returned above"),
+        Command::Decode { .. } | Command::Bench(_) => {
+            unreachable!("decode and bench need no configured store and returned above")
+        }
     }
     Ok(())
 }

@@ -1,0 +1,68 @@
+//! Raw baselines: the backend's own client doing the same round trips as the session layer,
+//! with the same pool and payload, so `engine / raw` is the overhead the session layer adds.
+//!
+//! | workload | raw operations |
+//! |---|---|
+//! | create | store the payload under a new key |
+//! | load hit / miss | read by key |
+//! | save | read by key, then write by key (a request that changes one key) |
+//! | delete | remove by key |
+//!
+//! Raw clients store the payload already encoded (what the engine would write), so encoding,
+//! decoding, key validation and expiry handling all count as session-layer overhead.
+
+pub mod cookie;
+pub mod file;
+pub mod sql;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::bench::target::{Payload, Target};
+
+/// A raw client that can drive any payload.
+pub trait Raw: Send + Sync {
+    /// What the report calls it: `sql`, `file`, `hmac+base64`...
+    fn name(&self) -> &str;
+
+    /// A target doing the raw round trips with `payload`.
+    fn target(&self, payload: &Payload) -> Arc<dyn Target>;
+}
+
+/// Unique keys for raw writes, cheap to make (the session layer's CSPRNG keys count as its
+/// overhead): a per-run prefix and a counter, `[a-z0-9]` like real keys.
+#[derive(Debug)]
+pub struct RawKeys {
+    prefix: String,
+    next: AtomicU64,
+}
+
+impl RawKeys {
+    /// Keys starting with `raw` and `tag` (lowercase letters and digits).
+    pub fn new(tag: &str) -> Self {
+        RawKeys {
+            prefix: format!("raw{tag}"),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    /// The next unused key.
+    pub fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{}{n:012}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_keys_are_unique_and_valid_session_keys() {
+        let keys = RawKeys::new("t1");
+        let a = keys.next();
+        let b = keys.next();
+        assert_ne!(a, b);
+        assert!(session_core::SessionKey::parse(&a).is_ok(), "{a}");
+    }
+}
