@@ -113,6 +113,7 @@ mod memory;
 mod redis_cache;
 mod store;
 mod timeouts;
+mod url;
 
 pub use cache::Cache;
 #[cfg(feature = "memcached")]
@@ -123,3 +124,4 @@ pub use memory::{DEFAULT_CAPACITY_BYTES, MemoryCache};
 pub use redis_cache::RedisCache;
 pub use store::{CacheStore, DEFAULT_PREFIX};
 pub use timeouts::Timeouts;
+pub use url::connect;

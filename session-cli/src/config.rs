@@ -61,6 +61,10 @@ pub struct Config {
     /// SESSION_COOKIE_SECURE.
     #[arg(long, env = "SESSION_COOKIE_SECURE", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,
+    /// Encrypt signed-cookie sessions (XChaCha20-Poly1305) instead of only signing them;
+    /// not readable by Django.
+    #[arg(long, env = "SESSION_COOKIE_ENCRYPTED", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub cookie_encrypted: bool,
     /// SESSION_EXPIRE_AT_BROWSER_CLOSE.
     #[arg(long, env = "SESSION_EXPIRE_AT_BROWSER_CLOSE", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub expire_at_browser_close: bool,

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use session_core::{Error, Result, SessionManager, SessionStore, StoreContext};
+use session_cache::{Cache, CacheStore, Timeouts};
+use session_cachedb::CachedDbStore;
+use session_cookie::{CookieMode, CookieStore};
+use session_core::{Result, SessionManager, SessionStore, StoreContext};
 use session_db::{DbConfig, DbStore};
 use session_file::FileStore;
 
@@ -17,16 +20,28 @@ pub async fn manager(config: &Config) -> Result<SessionManager> {
 
 /// The configured store, ready to use (the database table is created if missing).
 pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
-    match config.engine {
-        EngineKind::Db => Ok(Arc::new(database(config, ctx).await?)),
-        EngineKind::File => Ok(Arc::new(FileStore::new(
-            config.file_path.clone(),
+    Ok(match config.engine {
+        EngineKind::Db => Arc::new(database(config, ctx).await?),
+        EngineKind::File => Arc::new(FileStore::new(config.file_path.clone(), ctx.clone())?),
+        EngineKind::Cache => Arc::new(CacheStore::new(cache(config).await?, ctx.clone())),
+        EngineKind::CachedDb => Arc::new(CachedDbStore::new(
+            cache(config).await?,
+            Arc::new(database(config, ctx).await?),
             ctx.clone(),
-        )?)),
-        other => Err(Error::config(format!(
-            "engine {other:?} is not available yet"
-        ))),
-    }
+        )),
+        EngineKind::SignedCookies => {
+            let mode = if config.cookie_encrypted {
+                CookieMode::Encrypted
+            } else {
+                CookieMode::Signed
+            };
+            Arc::new(CookieStore::builder(ctx.clone()).mode(mode).build()?)
+        }
+    })
+}
+
+async fn cache(config: &Config) -> Result<Arc<dyn Cache>> {
+    session_cache::connect(&config.cache_url, Timeouts::default()).await
 }
 
 async fn database(config: &Config, ctx: &StoreContext) -> Result<DbStore> {

@@ -124,3 +124,83 @@ async fn demo_on_postgres() {
 async fn demo_on_mariadb() {
     demo_on_server("MYSQL_URL", "my").await;
 }
+
+#[tokio::test]
+async fn demo_on_memory_cache() {
+    run(&["--engine", "cache", "--cache-url", "memory"], SERVER_SIDE).await;
+}
+
+/// The cache engine on the shared cache server(s) named by `url_var`, turned into a
+/// `CACHE_URL` by `to_cache_url`.
+async fn demo_on_cache_server(url_var: &str, to_cache_url: fn(&str) -> String) {
+    let Some(urls) = service_url(url_var) else {
+        return;
+    };
+    let cache_url = to_cache_url(&urls);
+    run(
+        &["--engine", "cache", "--cache-url", &cache_url],
+        SERVER_SIDE,
+    )
+    .await;
+}
+
+/// `scheme://a,scheme://b` as `new_scheme://a,b`.
+fn joined(urls: &str, new_scheme: &str) -> String {
+    let hosts: Vec<&str> = urls
+        .split(',')
+        .map(|u| u.split_once("://").map_or(u, |(_, host)| host))
+        .collect();
+    format!("{new_scheme}://{}", hosts.join(","))
+}
+
+#[tokio::test]
+async fn demo_on_redis() {
+    demo_on_cache_server("REDIS_URL", str::to_owned).await;
+}
+
+#[tokio::test]
+async fn demo_on_redis_cluster() {
+    demo_on_cache_server("REDIS_CLUSTER_URLS", |urls| joined(urls, "redis+cluster")).await;
+}
+
+#[tokio::test]
+async fn demo_on_memcached() {
+    demo_on_cache_server("MEMCACHED_URLS", |urls| joined(urls, "memcache")).await;
+}
+
+#[tokio::test]
+async fn demo_on_cached_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite3").display()
+    );
+    run(
+        &[
+            "--engine",
+            "cached_db",
+            "--database-url",
+            &url,
+            "--cache-url",
+            "memory",
+        ],
+        SERVER_SIDE,
+    )
+    .await;
+}
+
+const CLIENT_SIDE: scenario::Kind = scenario::Kind { server_side: false };
+
+#[tokio::test]
+async fn demo_on_signed_cookies() {
+    run(&["--engine", "signed_cookies"], CLIENT_SIDE).await;
+}
+
+#[tokio::test]
+async fn demo_on_encrypted_cookies() {
+    run(
+        &["--engine", "signed_cookies", "--cookie-encrypted", "true"],
+        CLIENT_SIDE,
+    )
+    .await;
+}
