@@ -203,11 +203,13 @@ impl Plan {
 pub async fn run(args: &BenchArgs) -> Result<Report, String> {
     let plan = Plan::from_args(args)?;
     let specs = engines::select(&args.engines)?;
-    let settings = SessionSettings::new(format!(
+    let mut settings = SessionSettings::new(format!(
         "sessions-bench-{}",
         SessionKey::generate().as_str()
     ))
     .map_err(|e| e.to_string())?;
+    // Whatever the run leaves in a cache that cannot list its keys expires soon.
+    settings.cookie_age = engines::BENCH_TTL.as_secs() as i64;
     let ctx = StoreContext::new(settings);
     let work_dir = tempfile::Builder::new()
         .prefix("sessions-bench-")
@@ -227,6 +229,7 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
             ctx: ctx.clone(),
             run_id: run_id.clone(),
             work_dir: dir,
+            engine: spec.name,
         };
         match (spec.open)(setup).await {
             Ok(engine) => opened.push((spec, engine)),
@@ -243,13 +246,32 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
     let mut rows = Vec::new();
     for (spec, engine) in opened {
         let sessions = SessionManager::new(engine.store.clone(), ctx.clone());
-        let measured = run_engine(
-            spec.name, &sessions, &engine, &ctx, &plan, warmup, duration, &progress,
-        )
-        .await;
-        match measured {
-            Ok(engine_rows) => rows.extend(engine_rows),
-            Err(reason) => skipped.push((spec.name.to_owned(), reason)),
+        let missing: Arc<Vec<String>> = Arc::new(
+            (0..SEEDED_SESSIONS)
+                .map(|_| SessionKey::generate().as_str().to_owned())
+                .collect(),
+        );
+        for &size in &plan.payloads {
+            let cell = PayloadRun {
+                name: spec.name,
+                sessions: &sessions,
+                engine: &engine,
+                ctx: &ctx,
+                plan: &plan,
+                warmup,
+                duration,
+                progress: &progress,
+                missing: &missing,
+            };
+            match cell.run(size).await {
+                Ok(measured) => rows.extend(measured),
+                Err(reason) => {
+                    // Skip this payload only (a 16 KiB session does not fit in a cookie).
+                    let runs = plan.workloads.len() * plan.concurrency.len();
+                    progress.inc((runs * (1 + usize::from(engine.raw.is_some()))) as u64);
+                    skipped.push((format!("{} {}", spec.name, payload::label(size)), reason));
+                }
+            }
         }
         if let Err(e) = (engine.teardown)().await {
             progress.suspend(|| eprintln!("sessions bench: cleaning up {}: {e}", spec.name));
@@ -263,24 +285,34 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_engine(
-    name: &str,
-    sessions: &SessionManager,
-    engine: &Opened,
-    ctx: &StoreContext,
-    plan: &Plan,
+/// One engine's cells for one payload size.
+struct PayloadRun<'a> {
+    name: &'static str,
+    sessions: &'a SessionManager,
+    engine: &'a Opened,
+    ctx: &'a StoreContext,
+    plan: &'a Plan,
     warmup: Duration,
     duration: Duration,
-    progress: &ProgressBar,
-) -> Result<Vec<Row>, String> {
-    let missing: Arc<Vec<String>> = Arc::new(
-        (0..SEEDED_SESSIONS)
-            .map(|_| SessionKey::generate().as_str().to_owned())
-            .collect(),
-    );
-    let mut rows = Vec::new();
-    for &size in &plan.payloads {
+    progress: &'a ProgressBar,
+    missing: &'a Arc<Vec<String>>,
+}
+
+impl PayloadRun<'_> {
+    /// Seeds, then runs every workload and concurrency on the engine and its raw client.
+    async fn run(&self, size: usize) -> Result<Vec<Row>, String> {
+        let PayloadRun {
+            name,
+            sessions,
+            engine,
+            ctx,
+            plan,
+            warmup,
+            duration,
+            progress,
+            missing,
+        } = *self;
+        let mut rows = Vec::new();
         let payload = Payload::new(size, payload::session_data(size), ctx)
             .map_err(|e| format!("preparing the payload: {e}"))?;
         let session: Arc<dyn Target> = Arc::new(SessionTarget::new(sessions.clone(), &payload));
@@ -336,8 +368,8 @@ async fn run_engine(
                 });
             }
         }
+        Ok(rows)
     }
-    Ok(rows)
 }
 
 /// Stores [`SEEDED_SESSIONS`] sessions through `target`, 8 at a time.

@@ -8,12 +8,19 @@
 //! | save | read by key, then write by key (a request that changes one key) |
 //! | delete | remove by key |
 //!
+//! A cached-db engine's baseline is its cache engine alone, through the session layer
+//! ([`store::StoreRaw`]): the cost of the write-through on top of the cache.
+//!
 //! Raw clients store the payload already encoded (what the engine would write), so encoding,
 //! decoding, key validation and expiry handling all count as session-layer overhead.
 
 pub mod cookie;
 pub mod file;
+pub mod kv;
+pub mod memcached;
+pub mod redis;
 pub mod sql;
+pub mod store;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

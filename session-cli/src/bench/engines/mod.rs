@@ -2,6 +2,9 @@
 //! [`EngineSpec`] in [`all`] and one `open` function returning an [`Opened`] (or a
 //! [`Skip`] when its server is not there).
 
+mod cache;
+mod cachedb;
+mod cookie;
 mod db;
 mod file;
 
@@ -29,7 +32,25 @@ pub struct Setup {
     pub run_id: String,
     /// A directory for this run's files (removed by the caller afterwards).
     pub work_dir: PathBuf,
+    /// The engine's name.
+    pub engine: &'static str,
 }
+
+impl Setup {
+    /// The engine's own table: `bench_<run>_<engine>`.
+    pub fn table(&self) -> String {
+        format!("bench_{}_{}", self.run_id, self.engine.replace('-', "_"))
+    }
+
+    /// The engine's own cache key prefix: `sessions-bench:<run>:<engine>:`.
+    pub fn prefix(&self) -> String {
+        format!("sessions-bench:{}:{}:", self.run_id, self.engine)
+    }
+}
+
+/// How long the benchmark's sessions and raw entries live: caches without a way to list
+/// keys (memcached) drop what the run left this long after it.
+pub const BENCH_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// An engine ready to benchmark.
 pub struct Opened {
@@ -95,6 +116,26 @@ pub fn all() -> Vec<EngineSpec> {
             open: |s| Box::pin(file::open(s)),
         },
         EngineSpec {
+            name: "memory-cache",
+            networked: false,
+            open: |s| Box::pin(cache::memory(s)),
+        },
+        EngineSpec {
+            name: "signed-cookie",
+            networked: false,
+            open: |s| Box::pin(cookie::signed(s)),
+        },
+        EngineSpec {
+            name: "encrypted-cookie",
+            networked: false,
+            open: |s| Box::pin(cookie::encrypted(s)),
+        },
+        EngineSpec {
+            name: "cachedb-memory-sqlite",
+            networked: false,
+            open: |s| Box::pin(cachedb::memory_sqlite(s)),
+        },
+        EngineSpec {
             name: "postgres",
             networked: true,
             open: |s| Box::pin(db::postgres(s)),
@@ -103,6 +144,31 @@ pub fn all() -> Vec<EngineSpec> {
             name: "mariadb",
             networked: true,
             open: |s| Box::pin(db::mariadb(s)),
+        },
+        EngineSpec {
+            name: "redis",
+            networked: true,
+            open: |s| Box::pin(cache::redis(s)),
+        },
+        EngineSpec {
+            name: "redis-cluster",
+            networked: true,
+            open: |s| Box::pin(cache::redis_cluster(s)),
+        },
+        EngineSpec {
+            name: "memcached",
+            networked: true,
+            open: |s| Box::pin(cache::memcached(s)),
+        },
+        EngineSpec {
+            name: "cachedb-redis-postgres",
+            networked: true,
+            open: |s| Box::pin(cachedb::redis_postgres(s)),
+        },
+        EngineSpec {
+            name: "cachedb-memcached-mariadb",
+            networked: true,
+            open: |s| Box::pin(cachedb::memcached_mariadb(s)),
         },
     ]
 }
