@@ -40,10 +40,12 @@
 
 mod env;
 mod harness;
+mod logs;
 mod outage;
 mod reference;
 
 pub mod cases;
+pub mod services;
 
 use std::future::Future;
 
@@ -51,6 +53,7 @@ use futures::future::BoxFuture;
 
 pub use env::{Env, SECRET_KEY};
 pub use harness::{Harness, MakeStore, make_store};
+pub use logs::capture_logs;
 pub use outage::Outage;
 pub use reference::ReferenceStore;
 

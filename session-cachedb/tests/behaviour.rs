@@ -2,9 +2,8 @@
 //! cache failure is logged and served by the store, and the cache never holds what the
 //! store refused.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conformance::{Outage, ReferenceStore};
@@ -141,33 +140,16 @@ fn setup() -> (
     (ctx, cache, store, both)
 }
 
-/// Runs `f` on a fresh runtime with a subscriber recording everything; returns the log.
+/// Runs `f` on a fresh runtime, recording the log; returns the log.
 fn logged(f: impl std::future::Future<Output = ()>) -> String {
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    conformance::capture_logs(|| {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
             .block_on(f)
-    });
-    String::from_utf8_lossy(&sink.0.lock().unwrap()).into_owned()
+    })
+    .1
 }
 
 #[tokio::test]
@@ -304,7 +286,7 @@ async fn arc_dyn_cache_works() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_keeps_serving_from_the_store() {
     let ctx = context();
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let url = conformance::services::redis_url();
     let target = url
         .trim_start_matches("redis://")
         .trim_end_matches('/')

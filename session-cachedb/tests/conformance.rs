@@ -4,16 +4,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use conformance::Env;
+use conformance::{Env, services};
 use session_cache::{Cache, MemcachedCache, MemoryCache, RedisCache, Timeouts};
 use session_cachedb::CachedDbStore;
 use session_core::{Error, SessionStore};
 use session_db::{DbConfig, DbStore};
 use session_file::FileStore;
-
-fn var(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_owned())
-}
 
 /// One in-process cache for the whole binary, so a reopened store sees the same entries.
 fn memory() -> MemoryCache {
@@ -42,15 +38,8 @@ conformance::suite!(
     redis_postgres,
     [server, clock, clear_expired],
     |env: Env| async move {
-        let redis = RedisCache::connect(
-            &var("REDIS_URL", "redis://127.0.0.1:6379"),
-            Timeouts::default(),
-        )?;
-        let pg = db(
-            var("PG_URL", "postgres://postgres@127.0.0.1:5432/test"),
-            &env,
-        )
-        .await?;
+        let redis = RedisCache::connect(&services::redis_url(), Timeouts::default())?;
+        let pg = db(services::pg_url(), &env).await?;
         cached(redis, pg, &env)
     }
 );
@@ -69,12 +58,9 @@ conformance::suite!(
     memcached_mariadb,
     [server, clock, clear_expired],
     |env: Env| async move {
-        let urls = var(
-            "MEMCACHED_URLS",
-            "memcache://127.0.0.1:11211,memcache://127.0.0.1:11212",
-        );
-        let memcached = MemcachedCache::connect(urls.split(','), Timeouts::default()).await?;
-        let mariadb = db(var("MYSQL_URL", "mysql://root@127.0.0.1:3306/test"), &env).await?;
+        let memcached =
+            MemcachedCache::connect(services::memcached_urls(), Timeouts::default()).await?;
+        let mariadb = db(services::mysql_url(), &env).await?;
         cached(memcached, mariadb, &env)
     }
 );

@@ -210,31 +210,11 @@ async fn oversized_cookie_is_a_typed_error_and_the_limit_counts_the_name() {
 
 #[test]
 fn tampering_is_logged_on_the_security_target() {
-    use std::io::Write;
-    use std::sync::Mutex;
-
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let v = vectors();
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), logs) = conformance::capture_logs(|| {
         runtime.block_on(async {
             for mode in [CookieMode::Signed, CookieMode::Encrypted] {
                 let (store, _) = store_at(secrets(&v), mode, Utc::now());
@@ -243,7 +223,6 @@ fn tampering_is_logged_on_the_security_target() {
             }
         })
     });
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert_eq!(logs.matches("Session data corrupted").count(), 2, "{logs}");
     assert!(
         logs.contains("WARN") && logs.contains("session_core::security"),

@@ -76,7 +76,7 @@ impl Driver {
 async fn chromium_accepts_the_test_cookie() {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
-            std::env::var("SESSIONS_TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            !conformance::services::required(),
             "{CHROMEDRIVER} is missing (Debian packages chromium and chromium-driver)"
         );
         eprintln!("skipped: {CHROMEDRIVER} not installed");

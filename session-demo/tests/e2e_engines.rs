@@ -22,20 +22,7 @@ fn config(flags: &[&str]) -> Config {
     Args::try_parse_from(args).expect("valid flags").config
 }
 
-/// A server URL from the environment: `None` (test skipped) when unset, unless CI requires
-/// every service.
-fn service_url(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var("SESSIONS_TEST_REQUIRE_SERVICES").as_deref() == Ok("1") => {
-            panic!("{name} is not set: run scripts/services")
-        }
-        Err(_) => {
-            eprintln!("skipped: {name} is not set");
-            None
-        }
-    }
-}
+use conformance::services::configured as service_url;
 
 async fn run(flags: &[&str], kind: scenario::Kind) {
     let sessions = engine::manager(&config(flags))

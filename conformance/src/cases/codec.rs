@@ -4,8 +4,9 @@ use serde_json::json;
 use session_core::signing::TimestampSigner;
 use session_core::{Clock, SESSION_SALT};
 
-use super::support::{capture_logs, data, saved, seen};
+use super::support::{data, saved, seen};
 use crate::Harness;
+use crate::capture_logs;
 use crate::env::SECRET_KEY;
 
 /// `test_decode`.

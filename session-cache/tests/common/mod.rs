@@ -1,6 +1,6 @@
 //! Where the test servers are, and private servers a test may kill.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -9,35 +9,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use session_core::{SessionRecord, SessionSettings, StoreContext};
 
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-pub fn cluster_urls() -> Vec<String> {
-    split(std::env::var("REDIS_CLUSTER_URLS").unwrap_or_else(|_| {
-        "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".into()
-    }))
-}
-
-pub fn memcached_urls() -> Vec<String> {
-    split(
-        std::env::var("MEMCACHED_URLS")
-            .unwrap_or_else(|_| "memcache://127.0.0.1:11211,memcache://127.0.0.1:11212".into()),
-    )
-}
-
-fn split(list: String) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// True under `SESSIONS_TEST_REQUIRE_SERVICES=1`: a missing server fails the test.
-pub fn services_required() -> bool {
-    std::env::var("SESSIONS_TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
+pub use conformance::services::{
+    memcached_urls, redis_cluster_urls as cluster_urls, redis_url, required as services_required,
+};
 
 /// A context on the system clock with a fixed secret.
 pub fn context() -> StoreContext {
