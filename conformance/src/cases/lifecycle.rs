@@ -67,17 +67,17 @@ pub async fn save_after_flush_makes_new_key(h: Harness) {
     assert_eq!(data.get("foo"), None);
 }
 
-/// `test_cycle`: a new key, the same data.
+/// `test_cycle`'s data half: the same data under the key `cycle_key` gives. That the key
+/// is new is a server-side promise (`cycle_key_changes_key`): a signed cookie of the same
+/// data within one second is the same value, as in Django.
 pub async fn cycle_key_keeps_data(h: Harness) {
     let s = h.new_session();
     s.insert("a", "c").await.unwrap();
     s.insert("b", "d").await.unwrap();
     s.save().await.unwrap();
     let before = s.items().await.unwrap();
-    let old = s.session_key().unwrap();
     s.cycle_key().await.unwrap();
     let new = s.session_key().unwrap();
-    assert_ne!(new, old);
     assert_eq!(s.items().await.unwrap(), before);
     let stored: Vec<_> = seen(&h, &new).await.into_iter().collect();
     assert_eq!(stored, before);
@@ -89,7 +89,6 @@ pub async fn cycle_key_loads_first(h: Harness) {
     let s = h.session(Some(key.as_str()));
     s.cycle_key().await.unwrap();
     let new = s.session_key().unwrap();
-    assert_ne!(new, key);
     assert_eq!(
         seen(&h, &new).await,
         super::support::data(json!({"a": "c", "b": "d"}))

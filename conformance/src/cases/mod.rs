@@ -54,7 +54,8 @@ macro_rules! __cases {
     ($mode:ident server) => {
         $crate::__emit! {$mode server:
             exists_after_save exists_false_for_unknown delete_removes delete_missing_is_ok
-            flush_deletes_stored cycle_key_deletes_old save_after_concurrent_delete_fails
+            flush_deletes_stored cycle_key_deletes_old cycle_key_changes_key
+            save_after_concurrent_delete_fails
             store_save_of_missing_is_session_deleted create_never_overwrites
             forced_collision_retries_with_new_key endless_collisions_are_a_typed_error
             cycle_key_failure_keeps_old_session large_value_round_trips

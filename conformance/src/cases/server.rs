@@ -56,8 +56,23 @@ pub async fn cycle_key_deletes_old(h: Harness) {
     let key = saved(&h, json!({"a": 1})).await;
     let s = h.session(Some(key.as_str()));
     s.cycle_key().await.unwrap();
+    assert_ne!(s.session_key().unwrap(), key);
     assert!(!h.store().exists(&key).await.unwrap());
     assert!(h.store().exists(&s.session_key().unwrap()).await.unwrap());
+}
+
+/// `test_cycle`'s key half: after `cycle_key` on a session in use, the key is new and the
+/// old one reaches nothing (Django's defence against session fixation at login).
+pub async fn cycle_key_changes_key(h: Harness) {
+    let s = h.new_session();
+    s.insert("a", "c").await.unwrap();
+    s.save().await.unwrap();
+    let old = s.session_key().unwrap();
+    s.cycle_key().await.unwrap();
+    let new = s.session_key().unwrap();
+    assert_ne!(new, old);
+    assert!(seen(&h, &old).await.is_empty());
+    assert_eq!(seen(&h, &new).await.get("a"), Some(&json!("c")));
 }
 
 /// `test_session_save_does_not_resurrect_session_logged_out_in_other_context`.
