@@ -14,9 +14,9 @@ const BAR: f64 = 14.0;
 const GAP: f64 = 4.0;
 const GROUP_GAP: f64 = 22.0;
 const TOP: f64 = 58.0;
-const PALETTE: [&str; 10] = [
+const PALETTE: [&str; 16] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac",
+    "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
 ];
 
 /// The payload and client count the chart shows: 2 KiB and 16 clients when the run has
