@@ -45,6 +45,10 @@
 //! before a concurrent `delete` may put the old session back into the cache for the rest
 //! of its lifetime; a cache hit is served without asking the store, so a session deleted
 //! in the store behind this engine's back stays readable until its cache entry expires.
+//! A save made while the cache was unreachable reaches only the store: if that cache comes
+//! back with its old entry (it was cut off, not restarted), loads serve the older copy
+//! until the next successful save or the entry's expiry. Restarted caches come back empty
+//! and have no such copy.
 #![warn(missing_docs)]
 
 mod store;
