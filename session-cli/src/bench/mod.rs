@@ -320,23 +320,38 @@ impl PayloadRun<'_> {
             .raw
             .as_ref()
             .map(|raw| (raw.name().to_owned(), raw.target(&payload)));
-        let session_keys = Keys {
-            stored: Arc::new(seed(&session).await.map_err(|e| format!("seeding: {e}"))?),
-            missing: missing.clone(),
-        };
-        let raw_keys = match &raw {
-            Some((_, target)) => Some(Keys {
-                stored: Arc::new(
-                    seed(target)
-                        .await
-                        .map_err(|e| format!("seeding raw: {e}"))?,
-                ),
+        let reseed = || async {
+            let session_keys = Keys {
+                stored: Arc::new(seed(&session).await.map_err(|e| format!("seeding: {e}"))?),
                 missing: missing.clone(),
-            }),
-            None => None,
+            };
+            let raw_keys = match &raw {
+                Some((_, target)) => Some(Keys {
+                    stored: Arc::new(
+                        seed(target)
+                            .await
+                            .map_err(|e| format!("seeding raw: {e}"))?,
+                    ),
+                    missing: missing.clone(),
+                }),
+                None => None,
+            };
+            Ok::<_, String>((session_keys, raw_keys))
         };
+        let (mut session_keys, mut raw_keys) = reseed().await?;
+        let mut fresh = true;
         for &workload in &plan.workloads {
             for &clients in &plan.concurrency {
+                // A bounded cache may have evicted the seeded sessions to make room for
+                // the ones the last cell created: cells that read them get fresh ones.
+                let reads_stored = matches!(
+                    workload,
+                    Workload::LoadHit | Workload::Save | Workload::Mixed
+                );
+                if reads_stored && !fresh {
+                    (session_keys, raw_keys) = reseed().await?;
+                }
+                fresh = false;
                 let shape = CellShape {
                     clients,
                     warmup,

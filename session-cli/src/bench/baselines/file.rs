@@ -29,7 +29,7 @@ impl FileRaw {
         FileRaw {
             inner: Arc::new(Inner {
                 dir: dir.into(),
-                keys: RawKeys::new("file"),
+                keys: RawKeys,
             }),
         }
     }

@@ -38,7 +38,7 @@ impl KvRaw {
             kv,
             prefix: prefix.to_owned(),
             ttl,
-            keys: Arc::new(RawKeys::new("kv")),
+            keys: Arc::new(RawKeys),
         }
     }
 }

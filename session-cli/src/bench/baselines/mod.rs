@@ -23,7 +23,6 @@ pub mod sql;
 pub mod store;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::bench::target::{Payload, Target};
 
@@ -36,27 +35,15 @@ pub trait Raw: Send + Sync {
     fn target(&self, payload: &Payload) -> Arc<dyn Target>;
 }
 
-/// Unique keys for raw writes, cheap to make (the session layer's CSPRNG keys count as its
-/// overhead): a per-run prefix and a counter, `[a-z0-9]` like real keys.
-#[derive(Debug)]
-pub struct RawKeys {
-    prefix: String,
-    next: AtomicU64,
-}
+/// Keys for raw writes: random 32-character keys like the session layer's, so inserts
+/// land all over the index as real sessions do.
+#[derive(Debug, Default)]
+pub struct RawKeys;
 
 impl RawKeys {
-    /// Keys starting with `raw` and `tag` (lowercase letters and digits).
-    pub fn new(tag: &str) -> Self {
-        RawKeys {
-            prefix: format!("raw{tag}"),
-            next: AtomicU64::new(0),
-        }
-    }
-
-    /// The next unused key.
+    /// A fresh key.
     pub fn next(&self) -> String {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{}{n:012}", self.prefix)
+        session_core::SessionKey::generate().as_str().to_owned()
     }
 }
 
@@ -66,7 +53,7 @@ mod tests {
 
     #[test]
     fn raw_keys_are_unique_and_valid_session_keys() {
-        let keys = RawKeys::new("t1");
+        let keys = RawKeys;
         let a = keys.next();
         let b = keys.next();
         assert_ne!(a, b);

@@ -120,7 +120,7 @@ impl SqlRaw {
                     p(3)
                 )),
                 delete: arc(format!("DELETE FROM {t} WHERE session_key = {}", p(1))),
-                keys: RawKeys::new("sql"),
+                keys: RawKeys,
             }),
         })
     }
