@@ -6,7 +6,7 @@ use std::sync::Arc;
 use session_cache::{CacheStore, MemcachedCache, MemoryCache, RedisCache, Timeouts};
 use session_core::{SessionKey, SessionStore};
 
-use super::{BENCH_TTL, Opened, Setup, Skip, env_url, redact};
+use super::{BENCH_TTL, MEMORY_CACHE_BYTES, Opened, Setup, Skip, env_url, redact};
 use crate::bench::baselines::kv::{KvRaw, MemoryKv};
 use crate::bench::baselines::memcached::MemcachedKv;
 use crate::bench::baselines::redis::{RedisKv, delete_prefixed};
@@ -55,12 +55,15 @@ fn skip(server: &str) -> impl Fn(session_core::Error) -> Skip + '_ {
 
 /// The in-process cache against moka used directly (through `session-cache`'s `Cache`).
 pub async fn memory(setup: Setup) -> Result<Opened, Skip> {
-    let store = CacheStore::new(MemoryCache::default(), setup.ctx.clone())
-        .with_prefix(setup.prefix())
-        .map_err(skip("memory"))?;
+    let store = CacheStore::new(
+        MemoryCache::with_capacity(MEMORY_CACHE_BYTES),
+        setup.ctx.clone(),
+    )
+    .with_prefix(setup.prefix())
+    .map_err(skip("memory"))?;
     let raw = KvRaw::new(
         "moka",
-        Arc::new(MemoryKv::default()),
+        Arc::new(MemoryKv(MemoryCache::with_capacity(MEMORY_CACHE_BYTES))),
         &setup.prefix(),
         BENCH_TTL,
     );

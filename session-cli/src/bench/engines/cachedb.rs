@@ -9,7 +9,7 @@ use session_core::SessionStore;
 
 use super::cache::{memcached_parts, redis_parts, redis_teardown, redis_url};
 use super::db::{self, open_parts};
-use super::{Opened, Setup, Skip, Teardown};
+use super::{MEMORY_CACHE_BYTES, Opened, Setup, Skip, Teardown};
 use crate::bench::baselines::store::StoreRaw;
 
 fn skip(e: session_core::Error) -> Skip {
@@ -53,15 +53,18 @@ pub async fn memory_sqlite(setup: Setup) -> Result<Opened, Skip> {
     let (store, raw) = open_parts(&setup, &url, true).await?;
     let prefix = setup.prefix();
     let cachedb = CachedDbStore::new(
-        MemoryCache::default(),
+        MemoryCache::with_capacity(MEMORY_CACHE_BYTES),
         Arc::new(store.clone()),
         setup.ctx.clone(),
     )
     .with_prefix(prefix.clone())
     .map_err(skip)?;
-    let alone = CacheStore::new(MemoryCache::default(), setup.ctx.clone())
-        .with_prefix(prefix)
-        .map_err(skip)?;
+    let alone = CacheStore::new(
+        MemoryCache::with_capacity(MEMORY_CACHE_BYTES),
+        setup.ctx.clone(),
+    )
+    .with_prefix(prefix)
+    .map_err(skip)?;
     Ok(opened(
         &setup,
         Arc::new(cachedb),

@@ -48,6 +48,12 @@ impl Setup {
     }
 }
 
+/// Capacity of the benchmark's in-process caches. With the 64 MiB default, the create
+/// cells fill the cache and moka's admission policy then turns away the sessions the next
+/// cells seed (a full TinyLFU cache prefers the entries it has): the run would measure
+/// refusals, not the cache. moka allocates only what is stored.
+pub const MEMORY_CACHE_BYTES: u64 = 4 << 30;
+
 /// How long the benchmark's sessions and raw entries live: caches without a way to list
 /// keys (memcached) drop what the run left this long after it.
 pub const BENCH_TTL: std::time::Duration = std::time::Duration::from_secs(600);
