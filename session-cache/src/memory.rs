@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use moka::Expiry;
 use moka::future::Cache as Moka;
 use moka::ops::compute::{CompResult, Op};
+use moka::policy::EvictionPolicy;
 use session_core::{Result, async_trait};
 
 use crate::cache::Cache;
@@ -13,8 +14,12 @@ use crate::cache::Cache;
 /// Default capacity: 64 MiB of keys and values.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A bounded in-process cache: entries expire after their own TTL, and the least useful
-/// ones are evicted when the capacity (in bytes of keys and values) is reached.
+/// A bounded in-process cache: entries expire after their own TTL, and the least recently
+/// used ones are evicted when the capacity (in bytes of keys and values) is reached.
+///
+/// Eviction is LRU, not moka's default TinyLFU: TinyLFU may refuse to admit a new entry
+/// into a full cache, which for sessions means a visitor who just logged in is logged out
+/// on the next request while long-idle sessions stay.
 ///
 /// Sessions live in this process only: use it for one-process apps and tests, and a cache
 /// server when several processes serve the same site. Clones share the entries.
@@ -69,6 +74,7 @@ impl MemoryCache {
                 u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
             })
             .expire_after(OwnTtl)
+            .eviction_policy(EvictionPolicy::lru())
             .build();
         MemoryCache { entries }
     }
@@ -121,5 +127,30 @@ impl Cache for MemoryCache {
     async fn delete(&self, key: &str) -> Result<()> {
         self.entries.invalidate(key).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Far past its capacity, every session just written is still there.
+    #[tokio::test]
+    async fn a_full_cache_keeps_the_newest_sessions() {
+        let cache = MemoryCache::with_capacity(64 * 1024);
+        let value = "v".repeat(1024);
+        let ttl = Duration::from_secs(60);
+        for n in 0..1_000 {
+            let key = format!("session{n}");
+            assert!(cache.add(&key, &value, ttl).await.unwrap());
+            cache.entries.run_pending_tasks().await;
+            assert!(
+                cache.get(&key).await.unwrap().is_some(),
+                "session {n} was turned away"
+            );
+        }
+        cache.entries.run_pending_tasks().await;
+        assert!(cache.entries.weighted_size() <= 64 * 1024);
+        assert!(cache.get("session0").await.unwrap().is_none());
     }
 }
