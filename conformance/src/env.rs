@@ -1,7 +1,10 @@
 //! [`Env`]: what a case gives an engine's constructor.
 
+use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
 
 use chrono::{SubsecRound, Utc};
 use rand::Rng;
@@ -21,11 +24,21 @@ pub struct Env {
     settings: SessionSettings,
 }
 
-#[derive(Debug)]
 struct Shared {
     namespace: String,
     dir: tempfile::TempDir,
     clock: Arc<MockClock>,
+    cleanups: Mutex<Vec<BoxFuture<'static, ()>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("namespace", &self.namespace)
+            .field("dir", &self.dir)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Env {
@@ -48,6 +61,7 @@ impl Env {
                 namespace,
                 dir,
                 clock: Arc::new(MockClock::new(start)),
+                cleanups: Mutex::new(Vec::new()),
             }),
             settings: SessionSettings::new(SECRET_KEY).expect("non-empty secret"),
         }
@@ -77,6 +91,40 @@ impl Env {
     /// The store context: these settings on the case's clock.
     pub fn context(&self) -> StoreContext {
         StoreContext::new(self.settings.clone()).with_clock(self.shared.clock.clone())
+    }
+
+    /// Runs `cleanup` when the case ends, passed or failed: drop the table or delete the
+    /// keys the constructor made on a shared server. Registering the same cleanup again
+    /// (a case may call the constructor more than once) must be harmless.
+    ///
+    /// ```
+    /// # let env = conformance::Env::new("doc");
+    /// let table = env.namespace().to_owned();
+    /// env.on_cleanup(async move {
+    ///     // DROP TABLE IF EXISTS <table> on the shared server
+    ///     let _ = table;
+    /// });
+    /// ```
+    pub fn on_cleanup(&self, cleanup: impl Future<Output = ()> + Send + 'static) {
+        self.shared
+            .cleanups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::pin(cleanup));
+    }
+
+    /// Runs the registered cleanups, once.
+    pub(crate) async fn clean_up(&self) {
+        let cleanups = std::mem::take(
+            &mut *self
+                .shared
+                .cleanups
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for cleanup in cleanups {
+            cleanup.await;
+        }
     }
 
     /// The same namespace, directory and clock with other settings.

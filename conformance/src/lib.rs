@@ -49,6 +49,9 @@ pub mod services;
 
 use std::future::Future;
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use futures::future::BoxFuture;
 
 pub use env::{Env, SECRET_KEY};
@@ -124,7 +127,12 @@ where
         .expect("a tokio runtime");
     runtime.block_on(async {
         let harness = Harness::start(name, make).await;
-        case(harness).await;
+        let env = harness.env().clone();
+        let outcome = AssertUnwindSafe(case(harness)).catch_unwind().await;
+        env.clean_up().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
     });
 }
 
@@ -138,7 +146,12 @@ pub async fn run_cases(make: MakeStore, cases: &[Case]) -> Vec<(&'static str, Re
         let name = case.name;
         let outcome = tokio::spawn(async move {
             let harness = Harness::start(name, make).await;
-            run(harness).await;
+            let env = harness.env().clone();
+            let outcome = AssertUnwindSafe(run(harness)).catch_unwind().await;
+            env.clean_up().await;
+            if let Err(panic) = outcome {
+                std::panic::resume_unwind(panic);
+            }
         })
         .await
         .map_err(|e| match e.try_into_panic() {

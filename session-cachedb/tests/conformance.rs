@@ -19,6 +19,12 @@ fn memory() -> MemoryCache {
 
 async fn db(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, Error> {
     let store = DbStore::open(DbConfig::new(url).table(env.namespace())?, env.context()).await?;
+    let dropped = store.clone();
+    env.on_cleanup(async move {
+        if let Err(e) = dropped.drop_table().await {
+            eprintln!("could not drop the test table: {e}");
+        }
+    });
     store.migrate().await?;
     Ok(Arc::new(store))
 }

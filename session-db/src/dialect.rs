@@ -78,6 +78,8 @@ pub struct Statements {
     pub delete: Arc<str>,
     /// Deletes at most [`CLEAR_BATCH`] rows expired before the bound time.
     pub clear_batch: Arc<str>,
+    /// Removes the table (and its index), if it exists.
+    pub drop_table: Arc<str>,
 }
 
 impl Statements {
@@ -139,6 +141,7 @@ impl Statements {
             exists: arc(format!("SELECT 1 FROM {t} WHERE {key} = {}", p[0])),
             delete: arc(format!("DELETE FROM {t} WHERE {key} = {}", p[0])),
             clear_batch: arc(clear_batch),
+            drop_table: arc(format!("DROP TABLE IF EXISTS {t}")),
         }
     }
 }

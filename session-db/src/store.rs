@@ -54,6 +54,18 @@ impl DbStore {
         })
     }
 
+    /// Removes the table and every session in it, if it exists: the reverse of
+    /// [`migrate`](Self::migrate), for uninstalling and for tests that made their own table.
+    pub async fn drop_table(&self) -> Result<()> {
+        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+            sqlx::query(AssertSqlSafe(self.sql.drop_table.clone()))
+                .execute(pool)
+                .await
+                .map(drop)
+                .map_err(failed("dropping the session table"))
+        })
+    }
+
     /// Closes the pools, waiting for connections in use.
     pub async fn close(&self) {
         on_pool!(&self.pools, writer, |pool, _t, _f| pool.close().await);

@@ -10,6 +10,9 @@ use session_core::SessionStore;
 use session_db::{DbConfig, DbStore};
 
 async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_core::Error> {
+    if !url.starts_with("sqlite") {
+        common::drop_table_after(env, &url, env.namespace());
+    }
     let store = DbStore::open(DbConfig::new(url).table(env.namespace())?, env.context()).await?;
     store.migrate().await?;
     Ok(Arc::new(store))

@@ -4,21 +4,27 @@
 #![allow(dead_code, unused_imports)]
 
 pub use conformance::services::{configured as required, mysql_url, pg_url};
+use session_core::{SessionSettings, StoreContext};
+use session_db::{DbConfig, DbStore};
 
-/// Drops a table this test created.
+/// Drops a table this test created; a failure is printed, not raised, so it never hides
+/// the test's own outcome.
 pub async fn drop_table(url: &str, table: &str) {
-    use sqlx::AssertSqlSafe;
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS \"{table}\"")))
-            .execute(&pool)
-            .await
-            .unwrap();
-    } else if url.starts_with("mysql") {
-        let pool = sqlx::MySqlPool::connect(url).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS `{table}`")))
-            .execute(&pool)
-            .await
-            .unwrap();
+    let ctx = StoreContext::new(SessionSettings::new("drop").unwrap());
+    let dropped = match DbConfig::new(url).table(table) {
+        Ok(config) => match DbStore::open(config, ctx).await {
+            Ok(store) => store.drop_table().await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    if let Err(e) = dropped {
+        eprintln!("could not drop the test table {table}: {e}");
     }
+}
+
+/// Drops `table` on `url` when the conformance case ends.
+pub fn drop_table_after(env: &conformance::Env, url: &str, table: &str) {
+    let (url, table) = (url.to_owned(), table.to_owned());
+    env.on_cleanup(async move { drop_table(&url, &table).await });
 }
