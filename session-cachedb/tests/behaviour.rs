@@ -2,8 +2,8 @@
 //! cache failure is logged and served by the store, and the cache never holds what the
 //! store refused.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use conformance::{Outage, ReferenceStore};
