@@ -40,6 +40,16 @@ impl DbConfig {
         }
     }
 
+    /// The database URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
     /// Another table (a plain identifier).
     pub fn table(mut self, table: impl Into<String>) -> Result<Self> {
         let table = table.into();

@@ -31,7 +31,8 @@ impl Dialect {
         }
     }
 
-    fn quote(self, ident: &str) -> String {
+    /// `ident` quoted as an identifier in this dialect.
+    pub fn quote(self, ident: &str) -> String {
         match self {
             Dialect::MySql => format!("`{ident}`"),
             _ => format!("\"{ident}\""),

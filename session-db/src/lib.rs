@@ -47,4 +47,5 @@ mod store;
 
 pub use config::{DEFAULT_TABLE, DbConfig};
 pub use dialect::Dialect;
+pub use pool::Pools;
 pub use store::DbStore;

@@ -1,6 +1,7 @@
 //! Connection pools, one kind per driver, and the macro that runs one code path on any.
 
 use std::str::FromStr;
+#[cfg(feature = "sqlite")]
 use std::time::Duration;
 
 use session_core::{Error, Result};
@@ -11,7 +12,8 @@ use crate::dialect::Dialect;
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
 
-/// The pools of one store. SQLite has one writer connection (SQLite allows one writer at a
+/// The connection pools of one store, public for tools that run their own SQL on exactly
+/// the pools the engine would use (the `sessions bench` raw baseline). SQLite has one writer connection (SQLite allows one writer at a
 /// time; queueing in the pool is cheaper than spinning on the file lock) and a reader pool
 /// (WAL lets readers run beside the writer). The servers use one pool for both.
 #[derive(Debug, Clone)]

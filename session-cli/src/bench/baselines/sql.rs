@@ -1,39 +1,25 @@
 //! Raw SQL: `SELECT` / `UPDATE` / `INSERT` / `DELETE` by primary key with sqlx, on pools shaped
 //! like `session-db`'s (same driver, pool size, acquire timeout, SQLite pragmas).
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
 use session_core::{Error, Result, async_trait};
-use session_db::Dialect;
+use session_db::{DbConfig, Dialect, Pools};
 
 use crate::bench::baselines::{Raw, RawKeys};
 use crate::bench::target::{Payload, Target, wrong_answer};
 use crate::bench::workload::Op;
-
-/// The pools, as `session-db` shapes them for the same URL: on SQLite one writer connection
-/// and a reader pool (one connection for an in-memory database), one pool on the servers.
-#[derive(Debug, Clone)]
-enum Pools {
-    Sqlite {
-        writer: sqlx::SqlitePool,
-        reader: sqlx::SqlitePool,
-    },
-    Postgres(sqlx::PgPool),
-    MySql(sqlx::MySqlPool),
-}
 
 /// Runs `$body` with `$pool` bound to the pool for `$role` (`writer` or `reader`).
 macro_rules! on_pool {
     ($pools:expr, $role:ident, |$pool:ident| $body:expr) => {
         match $pools {
             Pools::Sqlite { $role: $pool, .. } => $body,
-            Pools::Postgres($pool) => $body,
-            Pools::MySql($pool) => $body,
+            Pools::Postgres { $role: $pool, .. } => $body,
+            Pools::MySql { $role: $pool, .. } => $body,
         }
     };
 }
@@ -61,38 +47,13 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 }
 
 impl SqlRaw {
-    /// A client on `url` for `table` (a plain identifier), with `max_connections` and
-    /// `acquire_timeout` as given to the engine. Connects lazily.
-    pub fn open(
-        url: &str,
-        table: &str,
-        max_connections: u32,
-        acquire_timeout: Duration,
-    ) -> Result<Self> {
-        let dialect = Dialect::of_url(url)?;
-        let pools = match dialect {
-            Dialect::Sqlite => sqlite_pools(url, max_connections, acquire_timeout)?,
-            Dialect::Postgres => {
-                let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad_url)?;
-                Pools::Postgres(
-                    sqlx::pool::PoolOptions::new()
-                        .max_connections(max_connections)
-                        .acquire_timeout(acquire_timeout)
-                        .connect_lazy_with(options),
-                )
-            }
-            Dialect::MySql => {
-                let url = url.replacen("mariadb://", "mysql://", 1);
-                let options = sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
-                Pools::MySql(
-                    sqlx::pool::PoolOptions::new()
-                        .max_connections(max_connections)
-                        .acquire_timeout(acquire_timeout)
-                        .connect_lazy_with(options),
-                )
-            }
-        };
-        let t = quote(dialect, table);
+    /// A client on the table `config` names, with the pools `session-db` would open for
+    /// it. Connects lazily.
+    pub fn open(config: &DbConfig) -> Result<Self> {
+        let dialect = Dialect::of_url(config.url())?;
+        let pools = Pools::open(config)?;
+        let table = config.table_name();
+        let t = dialect.quote(table);
         let p = |n: usize| match dialect {
             Dialect::Postgres => format!("${n}"),
             _ => "?".to_owned(),
@@ -128,7 +89,7 @@ impl SqlRaw {
     /// Creates the table with Django's columns if it is missing (for a private in-memory
     /// SQLite database, which no engine migrates).
     pub async fn create_table(&self) -> Result<()> {
-        let t = quote(self.inner.dialect, &self.inner.table);
+        let t = self.inner.dialect.quote(&self.inner.table);
         let sql = format!(
             "CREATE TABLE IF NOT EXISTS {t} (session_key varchar(40) NOT NULL PRIMARY KEY, session_data text NOT NULL, expire_date datetime NOT NULL)"
         );
@@ -143,7 +104,7 @@ impl SqlRaw {
 
     /// Drops the table (the benchmark's own) and closes the pools.
     pub async fn drop_table(&self) -> Result<()> {
-        let t = quote(self.inner.dialect, &self.inner.table);
+        let t = self.inner.dialect.quote(&self.inner.table);
         let sql = format!("DROP TABLE IF EXISTS {t}");
         let dropped = on_pool!(&self.inner.pools, writer, |pool| {
             sqlx::query(AssertSqlSafe(sql))
@@ -201,8 +162,8 @@ impl SqlRaw {
             Pools::Sqlite { writer, .. } => {
                 run!(writer, expires.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
             }
-            Pools::Postgres(pool) => run!(pool, expires),
-            Pools::MySql(pool) => run!(pool, expires.naive_utc()),
+            Pools::Postgres { writer, .. } => run!(writer, expires),
+            Pools::MySql { writer, .. } => run!(writer, expires.naive_utc()),
         };
         Ok(())
     }
@@ -217,51 +178,6 @@ impl SqlRaw {
         });
         Ok(())
     }
-}
-
-fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{name}`"),
-        _ => format!("\"{name}\""),
-    }
-}
-
-fn bad_url(error: sqlx::Error) -> Error {
-    Error::config(format!("bad database URL: {error}"))
-}
-
-fn sqlite_pools(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Pools> {
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(bad_url)?
-        .create_if_missing(true)
-        .busy_timeout(acquire_timeout.max(Duration::from_secs(1)));
-    let pool = |max: u32| {
-        SqlitePoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(acquire_timeout)
-    };
-    if in_memory {
-        let pool = pool(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_lazy_with(options);
-        return Ok(Pools::Sqlite {
-            writer: pool.clone(),
-            reader: pool,
-        });
-    }
-    let options = options
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal);
-    Ok(Pools::Sqlite {
-        writer: pool(1).connect_lazy_with(options.clone()),
-        reader: pool(max_connections.max(1)).connect_lazy_with(options),
-    })
 }
 
 impl Raw for SqlRaw {

@@ -63,12 +63,22 @@ pub async fn open_parts(setup: &Setup, url: &str, shared: bool) -> Result<(DbSto
         .map_err(skip)?
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT);
-    let store = DbStore::open(config, setup.ctx.clone())
+    let store = DbStore::open(config.clone(), setup.ctx.clone())
         .await
         .map_err(skip)?;
     store.migrate().await.map_err(skip)?;
-    let raw_url = if shared { url } else { "sqlite::memory:" };
-    let raw = SqlRaw::open(raw_url, &table, MAX_CONNECTIONS, ACQUIRE_TIMEOUT).map_err(skip)?;
+    let raw = if shared {
+        SqlRaw::open(&config)
+    } else {
+        SqlRaw::open(
+            &DbConfig::new("sqlite::memory:")
+                .table(table)
+                .map_err(skip)?
+                .max_connections(MAX_CONNECTIONS)
+                .acquire_timeout(ACQUIRE_TIMEOUT),
+        )
+    }
+    .map_err(skip)?;
     if !shared {
         raw.create_table().await.map_err(skip)?;
     }
