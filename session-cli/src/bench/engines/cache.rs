@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use session_cache::{CacheStore, MemcachedCache, MemoryCache, RedisCache, Timeouts};
+use session_cache::{Cache, CacheStore, MemcachedCache, MemoryCache, RedisCache, Timeouts};
 use session_core::{SessionKey, SessionStore};
 
 use super::{BENCH_TTL, MEMORY_CACHE_BYTES, Opened, Setup, Skip, env_url, redact};
-use crate::bench::baselines::kv::{KvRaw, MemoryKv};
+use crate::bench::baselines::kv::{Kv, KvRaw, MemoryKv};
 use crate::bench::baselines::memcached::MemcachedKv;
 use crate::bench::baselines::redis::{RedisKv, delete_prefixed};
 
@@ -70,23 +70,30 @@ pub async fn memory(setup: Setup) -> Result<Opened, Skip> {
     Ok(Opened::new(Arc::new(store), Some(Arc::new(raw))))
 }
 
+/// A session store over `cache` under the run's prefix, checked to answer, and the raw
+/// client `kv` on the same server(s) under a prefix of its own.
+async fn parts<C: Cache + 'static>(
+    setup: &Setup,
+    server: &str,
+    cache: C,
+    raw_name: &str,
+    kv: Arc<dyn Kv>,
+) -> Result<(CacheStore<C>, KvRaw), Skip> {
+    let store = CacheStore::new(cache, setup.ctx.clone())
+        .with_prefix(setup.prefix())
+        .map_err(skip(server))?;
+    probe(&store, server).await?;
+    let raw = KvRaw::new(raw_name, kv, &format!("{}raw:", setup.prefix()), BENCH_TTL);
+    Ok((store, raw))
+}
+
 /// A Redis session store under the run's prefix, and the raw client's.
 pub async fn redis_parts(setup: &Setup) -> Result<(CacheStore<RedisCache>, KvRaw), Skip> {
     let url = redis_url();
     let server = redact(&url);
     let cache = RedisCache::connect(&url, Timeouts::default()).map_err(skip(&server))?;
-    let store = CacheStore::new(cache, setup.ctx.clone())
-        .with_prefix(setup.prefix())
-        .map_err(skip(&server))?;
-    probe(&store, &server).await?;
     let kv = RedisKv::single(&url, Timeouts::default()).map_err(skip(&server))?;
-    let raw = KvRaw::new(
-        "redis",
-        Arc::new(kv),
-        &format!("{}raw:", setup.prefix()),
-        BENCH_TTL,
-    );
-    Ok((store, raw))
+    parts(setup, &server, cache, "redis", Arc::new(kv)).await
 }
 
 /// Deletes the run's keys from the Redis server(s) at `urls`.
@@ -116,19 +123,10 @@ pub async fn redis_cluster(setup: Setup) -> Result<Opened, Skip> {
     let cache = RedisCache::connect_cluster(&urls, Timeouts::default())
         .await
         .map_err(skip(&server))?;
-    let store = CacheStore::new(cache, setup.ctx.clone())
-        .with_prefix(setup.prefix())
-        .map_err(skip(&server))?;
-    probe(&store, &server).await?;
     let kv = RedisKv::cluster(&urls, Timeouts::default())
         .await
         .map_err(skip(&server))?;
-    let raw = KvRaw::new(
-        "redis-cluster",
-        Arc::new(kv),
-        &format!("{}raw:", setup.prefix()),
-        BENCH_TTL,
-    );
+    let (store, raw) = parts(&setup, &server, cache, "redis-cluster", Arc::new(kv)).await?;
     Ok(Opened {
         store: Arc::new(store),
         raw: Some(Arc::new(raw)),
@@ -144,20 +142,10 @@ pub async fn memcached_parts(setup: &Setup) -> Result<(CacheStore<MemcachedCache
     let cache = MemcachedCache::connect(&urls, Timeouts::default())
         .await
         .map_err(skip(&server))?;
-    let store = CacheStore::new(cache, setup.ctx.clone())
-        .with_prefix(setup.prefix())
-        .map_err(skip(&server))?;
-    probe(&store, &server).await?;
     let kv = MemcachedKv::connect(&urls, Timeouts::default())
         .await
         .map_err(skip(&server))?;
-    let raw = KvRaw::new(
-        "memcached",
-        Arc::new(kv),
-        &format!("{}raw:", setup.prefix()),
-        BENCH_TTL,
-    );
-    Ok((store, raw))
+    parts(setup, &server, cache, "memcached", Arc::new(kv)).await
 }
 
 pub async fn memcached(setup: Setup) -> Result<Opened, Skip> {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use session_cache::{CacheStore, MemoryCache};
+use session_cache::{Cache, CacheStore, MemoryCache};
 use session_cachedb::CachedDbStore;
 use session_core::SessionStore;
 
@@ -74,9 +74,16 @@ pub async fn memory_sqlite(setup: Setup) -> Result<Opened, Skip> {
     ))
 }
 
-pub async fn redis_postgres(setup: Setup) -> Result<Opened, Skip> {
-    let (alone, _) = redis_parts(&setup).await?;
-    let (store, raw) = open_parts(&setup, &db::postgres_url(), true).await?;
+/// `alone`'s cache in front of the database at `url`, measured against `alone`, the cache
+/// engine by itself; `cache_teardown` removes what the cache holds.
+async fn over_database<C: Cache + Clone + 'static>(
+    setup: &Setup,
+    alone: CacheStore<C>,
+    baseline: &str,
+    url: &str,
+    cache_teardown: Option<Teardown>,
+) -> Result<Opened, Skip> {
+    let (store, raw) = open_parts(setup, url, true).await?;
     let cachedb = CachedDbStore::new(
         alone.cache().clone(),
         Arc::new(store.clone()),
@@ -84,34 +91,27 @@ pub async fn redis_postgres(setup: Setup) -> Result<Opened, Skip> {
     )
     .with_prefix(format!("{}cdb:", setup.prefix()))
     .map_err(skip)?;
-    let teardown = both(
-        db::teardown(store, raw),
-        redis_teardown(vec![redis_url()], setup.prefix()),
-    );
+    let teardown = match cache_teardown {
+        Some(cache) => both(db::teardown(store, raw), cache),
+        None => db::teardown(store, raw),
+    };
     Ok(opened(
-        &setup,
+        setup,
         Arc::new(cachedb),
         Arc::new(alone),
-        "redis",
+        baseline,
         teardown,
     ))
 }
 
+pub async fn redis_postgres(setup: Setup) -> Result<Opened, Skip> {
+    let (alone, _) = redis_parts(&setup).await?;
+    let teardown = redis_teardown(vec![redis_url()], setup.prefix());
+    over_database(&setup, alone, "redis", &db::postgres_url(), Some(teardown)).await
+}
+
+/// Memcached cannot list keys: what the run leaves there expires by itself.
 pub async fn memcached_mariadb(setup: Setup) -> Result<Opened, Skip> {
     let (alone, _) = memcached_parts(&setup).await?;
-    let (store, raw) = open_parts(&setup, &db::mariadb_url(), true).await?;
-    let cachedb = CachedDbStore::new(
-        alone.cache().clone(),
-        Arc::new(store.clone()),
-        setup.ctx.clone(),
-    )
-    .with_prefix(format!("{}cdb:", setup.prefix()))
-    .map_err(skip)?;
-    Ok(opened(
-        &setup,
-        Arc::new(cachedb),
-        Arc::new(alone),
-        "memcached",
-        db::teardown(store, raw),
-    ))
+    over_database(&setup, alone, "memcached", &db::mariadb_url(), None).await
 }
