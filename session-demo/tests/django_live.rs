@@ -1,6 +1,9 @@
 //! Django interop through the demo: Django reads the counter the demo stored, and a session
 //! Django created keeps counting in the demo (SQLite table and session files).
 
+#[allow(dead_code)] // this test needs only `scenario::serve`
+mod scenario;
+
 use std::net::SocketAddr;
 
 use clap::Parser;
@@ -22,15 +25,7 @@ async fn serve(flags: &[&str]) -> SocketAddr {
         .into_iter()
         .chain(flags.iter().copied());
     let config = Args::try_parse_from(args).expect("valid flags").config;
-    let sessions = engine::manager(&config).await.expect("the engine starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, session_demo::app(sessions))
-            .await
-            .unwrap();
-    });
-    addr
+    scenario::serve(engine::manager(&config).await.expect("the engine starts")).await
 }
 
 /// GET `/visit` with `key` as the session cookie; the page and the cookie it sets.

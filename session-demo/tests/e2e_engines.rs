@@ -24,6 +24,16 @@ fn config(flags: &[&str]) -> Config {
 
 use conformance::services::configured as service_url;
 
+/// A SQLite database file in a fresh directory (kept while the guard lives).
+fn sqlite_url() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite3").display()
+    );
+    (dir, url)
+}
+
 async fn run(flags: &[&str], kind: scenario::Kind) {
     let sessions = engine::manager(&config(flags))
         .await
@@ -35,21 +45,13 @@ const SERVER_SIDE: scenario::Kind = scenario::Kind { server_side: true };
 
 #[tokio::test]
 async fn demo_on_sqlite_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("s.sqlite3").display()
-    );
+    let (_dir, url) = sqlite_url();
     run(&["--engine", "db", "--database-url", &url], SERVER_SIDE).await;
 }
 
 #[tokio::test]
 async fn demo_on_sqlite_file_browser_close_secure() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("s.sqlite3").display()
-    );
+    let (_dir, url) = sqlite_url();
     run(
         &[
             "--engine",
@@ -157,11 +159,7 @@ async fn demo_on_memcached() {
 
 #[tokio::test]
 async fn demo_on_cached_db() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("s.sqlite3").display()
-    );
+    let (_dir, url) = sqlite_url();
     run(
         &[
             "--engine",
