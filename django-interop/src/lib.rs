@@ -20,6 +20,8 @@
 //! missing Django is a failure. A failing Django call panics with Django's error output;
 //! this crate is for tests only.
 
+pub mod vectors;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -12,23 +12,12 @@ use session_core::{
     SessionStore, StoreContext,
 };
 
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).unwrap()
-}
+use django_interop::vectors::{self, load as vectors};
 
 fn secrets(v: &Value) -> Secrets {
-    let fallbacks = v["secret_key_fallbacks"]
-        .as_array()
+    Secrets::new(vectors::secret_key(v))
         .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_owned());
-    Secrets::new(v["secret_key"].as_str().unwrap())
-        .unwrap()
-        .with_fallbacks(fallbacks)
+        .with_fallbacks(vectors::fallbacks(v))
         .unwrap()
 }
 

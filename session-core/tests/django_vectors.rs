@@ -8,24 +8,12 @@ use session_core::{Secrets, SessionCodec};
 
 const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).unwrap()
-}
+use django_interop::vectors::{self, load as vectors};
 
 fn secrets(v: &Value) -> Secrets {
-    let fallbacks: Vec<String> = v["secret_key_fallbacks"]
-        .as_array()
+    Secrets::new(vectors::secret_key(v))
         .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_owned())
-        .collect();
-    Secrets::new(v["secret_key"].as_str().unwrap())
-        .unwrap()
-        .with_fallbacks(fallbacks)
+        .with_fallbacks(vectors::fallbacks(v))
         .unwrap()
 }
 
@@ -181,14 +169,10 @@ fn django_db_rows_and_files_decode() {
         data.shift_remove("_session_expiry");
         assert_eq!(Value::Object(data), row["obj"]);
     }
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/file_sessions"
-    );
+    let dir = vectors::path("file_sessions");
     for file in cases(&v, "file_sessions") {
         let content =
-            std::fs::read_to_string(format!("{dir}/{}", file["file_name"].as_str().unwrap()))
-                .unwrap();
+            std::fs::read_to_string(dir.join(file["file_name"].as_str().unwrap())).unwrap();
         let mut data = codec.decode(&content).expect("file decodes");
         data.shift_remove("_session_expiry");
         assert_eq!(Value::Object(data), file["obj"]);
@@ -279,15 +263,11 @@ fn django_files_decode_to_records_with_their_expiry() {
     let mut settings = session_core::SessionSettings::with_secrets(secrets(&v));
     settings.cookie_age = 1_209_600;
     let ctx = session_core::StoreContext::new(settings);
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/file_sessions"
-    );
+    let dir = vectors::path("file_sessions");
     let now = Utc::now();
     for file in cases(&v, "file_sessions") {
         let content =
-            std::fs::read_to_string(format!("{dir}/{}", file["file_name"].as_str().unwrap()))
-                .unwrap();
+            std::fs::read_to_string(dir.join(file["file_name"].as_str().unwrap())).unwrap();
         let record = ctx.decode_record(&content).expect("Django's file decodes");
         if file["expired"] == true {
             assert!(record.is_expired(now), "{}", file["file_name"]);

@@ -11,25 +11,13 @@ use session_core::{
 };
 use session_db::{DbConfig, DbStore};
 
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use django_interop::vectors::{self, load as vectors};
 
 fn django_settings(v: &Value) -> SessionSettings {
-    let fallbacks: Vec<String> = v["secret_key_fallbacks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_owned())
-        .collect();
     SessionSettings::with_secrets(
-        Secrets::new(v["secret_key"].as_str().unwrap())
+        Secrets::new(vectors::secret_key(v))
             .unwrap()
-            .with_fallbacks(fallbacks)
+            .with_fallbacks(vectors::fallbacks(v))
             .unwrap(),
     )
 }
@@ -39,14 +27,7 @@ async fn reads_every_row_django_wrote() {
     let v = vectors();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("django.sqlite3");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../testdata/django/django_sessions.sqlite3"
-        ),
-        &db,
-    )
-    .unwrap();
+    std::fs::copy(vectors::path("django_sessions.sqlite3"), &db).unwrap();
     let ctx = StoreContext::new(django_settings(&v));
     let store = DbStore::open(
         DbConfig::new(format!("sqlite://{}", db.display())),

@@ -12,19 +12,13 @@ use session_core::{
 };
 use session_file::FileStore;
 
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/django/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use django_interop::vectors::{self, load as vectors};
 
 /// Django's files in a fresh directory. Git keeps no modification times, so they are
 /// written now, as if Django had just saved them.
 fn django_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/django/file_sessions");
+    let source = vectors::path("file_sessions");
     for entry in std::fs::read_dir(source).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
@@ -33,14 +27,9 @@ fn django_dir() -> tempfile::TempDir {
 }
 
 fn store(v: &Value, dir: &Path) -> FileStore {
-    let fallbacks = v["secret_key_fallbacks"]
-        .as_array()
+    let secrets = Secrets::new(vectors::secret_key(v))
         .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_owned());
-    let secrets = Secrets::new(v["secret_key"].as_str().unwrap())
-        .unwrap()
-        .with_fallbacks(fallbacks)
+        .with_fallbacks(vectors::fallbacks(v))
         .unwrap();
     let ctx = StoreContext::new(SessionSettings::with_secrets(secrets));
     FileStore::new(Some(dir.to_path_buf()), ctx).unwrap()
@@ -81,7 +70,7 @@ async fn session_files_are_private() {
     let store: Arc<dyn SessionStore> = Arc::new(store(&v, dir.path()));
     let sessions = SessionManager::new(
         store,
-        StoreContext::new(SessionSettings::new(v["secret_key"].as_str().unwrap()).unwrap()),
+        StoreContext::new(SessionSettings::new(vectors::secret_key(&v)).unwrap()),
     );
     let session = sessions.session(None);
     session.insert("secret", "value").await.unwrap();
