@@ -11,7 +11,7 @@ pub fn required() -> bool {
 /// The value of `var` if set. Otherwise `None` after printing "skipped", or a panic when
 /// [`required`].
 ///
-/// ```
+/// ```no_run
 /// if let Some(url) = conformance::services::configured("MY_ENGINE_URL") {
 ///     // ... test against `url` ...
 /// }
