@@ -5,13 +5,13 @@ use session_core::codec::log_corrupt;
 use session_core::key::MIN_KEY_LENGTH;
 use session_core::signing::SigningError;
 use session_core::{
-    Error, InvalidKey, Result, SessionData, SessionKey, SessionRecord, SessionStore, StoreContext,
-    async_trait,
+    Error, InvalidKey, Result, SessionCodec, SessionData, SessionKey, SessionRecord, SessionStore,
+    StoreContext, async_trait,
 };
 
 use crate::config::{CookieMode, CookieStoreBuilder};
 use crate::encrypted::EncryptedCodec;
-use crate::signed::SignedCodec;
+use crate::signed::COOKIE_SALT;
 
 /// Sessions kept in the cookie itself: the session key *is* the signed (or encrypted) data.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ pub struct CookieStore {
 
 #[derive(Debug, Clone)]
 enum Codec {
-    Signed(SignedCodec),
+    Signed(SessionCodec),
     Encrypted(EncryptedCodec),
 }
 
@@ -41,7 +41,7 @@ impl CookieStore {
     pub(crate) fn from_builder(builder: CookieStoreBuilder) -> Self {
         let secrets = builder.ctx.settings().secrets();
         let codec = match builder.mode {
-            CookieMode::Signed => Codec::Signed(SignedCodec::new(secrets)),
+            CookieMode::Signed => Codec::Signed(SessionCodec::with_salt(COOKIE_SALT, secrets)),
             CookieMode::Encrypted => Codec::Encrypted(EncryptedCodec::new(secrets)),
         };
         CookieStore {
@@ -63,7 +63,7 @@ impl CookieStore {
     fn seal(&self, data: &SessionData) -> Result<SessionKey> {
         let now = self.ctx.now();
         let value = match &self.codec {
-            Codec::Signed(codec) => codec.seal(data, now)?,
+            Codec::Signed(codec) => codec.encode(data, now)?,
             Codec::Encrypted(codec) => codec.seal(data, now)?,
         };
         let size = self.ctx.settings().cookie_name.len() + 1 + value.len();
@@ -83,7 +83,7 @@ impl CookieStore {
     ) -> Result<(SessionData, DateTime<Utc>), SigningError> {
         let max_age = self.ctx.settings().cookie_age;
         match &self.codec {
-            Codec::Signed(codec) => codec.open(value, max_age, now),
+            Codec::Signed(codec) => codec.open(value, Some(max_age), now),
             Codec::Encrypted(codec) => codec.open(value, max_age, now),
         }
     }

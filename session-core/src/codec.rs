@@ -78,9 +78,21 @@ impl SessionCodec {
         &self,
         encoded: &str,
     ) -> Result<(SessionData, DateTime<Utc>), SigningError> {
+        self.open(encoded, None, DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// Verifies and decodes, refusing a value signed more than `max_age` seconds before
+    /// `now` (Django's `age > max_age`); returns the data and when it was signed (whole
+    /// seconds). Nothing is logged: the caller decides what a failure means.
+    pub fn open(
+        &self,
+        encoded: &str,
+        max_age: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(SessionData, DateTime<Utc>), SigningError> {
         let (payload, ts) = self
             .signer
-            .unsign(encoded, None, DateTime::<Utc>::MIN_UTC)?;
+            .unsign(encoded, max_age.map(|age| age as f64), now)?;
         let signed_at = DateTime::from_timestamp(ts, 0).ok_or(SigningError::BadTimestamp)?;
         let data = into_session_data(signing::decode_payload(payload)?)?;
         Ok((data, signed_at))
