@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use session_core::{
     Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
 };
@@ -91,23 +90,12 @@ impl<C: Cache> CacheStore<C> {
         self.cache.set(&self.cache_key(key), &value, ttl).await
     }
 
-    /// The encoded record and how long the cache keeps it.
-    ///
-    /// The value is signed as of the record's last modification (its expiry minus its
-    /// lifetime), so that [`StoreContext::decode_record`] reads the same expiry back, to
-    /// the second, also when the record came from another store.
+    /// The encoded record ([`StoreContext::encode_record`], so `load` reads the same expiry
+    /// back) and how long the cache keeps it.
     fn entry(&self, record: &SessionRecord) -> Result<(String, Duration)> {
-        let modified = self.modified(record);
-        let value = self.ctx.codec().encode(record.data(), modified)?;
+        let value = self.ctx.encode_record(record)?;
         let ttl = record.ttl(self.ctx.now()).unwrap_or(MIN_TTL);
         Ok((value, ttl.max(MIN_TTL)))
-    }
-
-    /// When `record` was last written, as its expiry rule sees it.
-    fn modified(&self, record: &SessionRecord) -> DateTime<Utc> {
-        let now = self.ctx.now();
-        let lifetime = self.ctx.expiry_date(record.data(), now) - now;
-        record.expires_at() - lifetime
     }
 }
 

@@ -203,6 +203,26 @@ impl StoreContext {
         Some(SessionRecord::new(data, expires_at))
     }
 
+    /// Encodes `record` so that [`decode_record`](Self::decode_record) reads back the same
+    /// expiry (to the second): the value is signed as of the record's last modification
+    /// (its expiry minus its lifetime), also when the record came from another store.
+    ///
+    /// ```
+    /// use session_core::{SessionRecord, SessionSettings, StoreContext};
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+    /// let expires = ctx.now() + chrono::TimeDelta::seconds(600);
+    /// let record = SessionRecord::new(serde_json::Map::new(), expires);
+    /// let back = ctx.decode_record(&ctx.encode_record(&record)?).unwrap();
+    /// assert!((back.expires_at() - expires).num_seconds().abs() <= 1);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn encode_record(&self, record: &SessionRecord) -> Result<String> {
+        let now = self.now();
+        let lifetime = self.expiry_date(record.data(), now) - now;
+        self.codec
+            .encode(record.data(), record.expires_at() - lifetime)
+    }
+
     /// Django's expiry date for `data` last modified at `modification`: the custom
     /// `_session_expiry` if set, else `modification + SESSION_COOKIE_AGE`.
     pub fn expiry_date(&self, data: &SessionData, modification: DateTime<Utc>) -> DateTime<Utc> {
