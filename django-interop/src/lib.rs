@@ -30,6 +30,18 @@ use serde_json::{Map, Value};
 /// Session data as Django sees it: a JSON object in insertion order.
 pub type SessionData = Map<String, Value>;
 
+/// Data that exercises what must survive a trip through Django: unicode, escapes, nesting,
+/// floats, big integers, and a custom `_session_expiry`.
+pub fn tricky_data() -> SessionData {
+    let value = serde_json::json!({
+        "cart": [{"sku": "A-1", "qty": 2}],
+        "name": "zoë ☃ 😀 \"quoted\" \\ /",
+        "nested": {"a": [1.5, null, true, false], "big": 12345678901234u64},
+        "_session_expiry": 600,
+    });
+    value.as_object().cloned().unwrap_or_default()
+}
+
 /// The environment variable naming the Python that has Django 5.2.
 pub const PYTHON_VAR: &str = "DJANGO_PYTHON";
 

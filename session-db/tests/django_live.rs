@@ -14,15 +14,7 @@ use sqlx::AssertSqlSafe;
 
 const SECRET: &str = "live-db-secret-key-0123456789";
 
-fn data() -> SessionData {
-    let value = json!({
-        "cart": [{"sku": "A-1", "qty": 2}],
-        "name": "zoë ☃ 😀 \"quoted\" \\ /",
-        "nested": {"a": [1.5, null, true, false], "big": 12345678901234u64},
-        "_session_expiry": 600,
-    });
-    value.as_object().unwrap().clone()
-}
+use django_interop::tricky_data as data;
 
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

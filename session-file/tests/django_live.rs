@@ -10,15 +10,7 @@ use session_file::FileStore;
 
 const SECRET: &str = "live-file-secret-key-0123456789";
 
-fn data() -> SessionData {
-    let value = json!({
-        "cart": [{"sku": "A-1", "qty": 2}],
-        "name": "zoë ☃ 😀 \"quoted\" \\ /",
-        "nested": {"a": [1.5, null, true, false], "big": 12345678901234u64},
-        "_session_expiry": 600,
-    });
-    value.as_object().unwrap().clone()
-}
+use django_interop::tricky_data as data;
 
 /// Rust and Django over one fresh directory with the same secret.
 struct Shared {
