@@ -49,10 +49,12 @@ impl Harness {
     }
 
     async fn manager(make: &MakeStore, env: Env) -> SessionManager {
-        let store = make(env.clone())
-            .await
-            .unwrap_or_else(|e| panic!("the engine's constructor failed: {e}"));
-        SessionManager::new(store, env.context())
+        // The constructor builds the store from `env.context()`, the manager's context.
+        SessionManager::connect(env.context(), async |_| {
+            make(env).await.map_err(session_core::Error::config)
+        })
+        .await
+        .unwrap_or_else(|e| panic!("the engine's constructor failed: {e}"))
     }
 
     /// The case's environment.

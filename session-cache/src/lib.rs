@@ -15,14 +15,13 @@
 //! In-process:
 //!
 //! ```
-//! use std::sync::Arc;
 //! use session_cache::{CacheStore, MemoryCache};
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //!
 //! # async fn demo() -> session_core::Result<()> {
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let store = CacheStore::new(MemoryCache::default(), ctx.clone());
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+//!     Ok(CacheStore::new(MemoryCache::default(), ctx))
+//! })?;
 //! let session = sessions.session(None);
 //! session.insert("visit", 1).await?;
 //! session.save().await?;
@@ -34,14 +33,13 @@
 //! ```no_run
 //! # #[cfg(feature = "redis")]
 //! # async fn demo() -> session_core::Result<()> {
-//! use std::sync::Arc;
 //! use session_cache::{CacheStore, RedisCache, Timeouts};
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //!
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let redis = RedisCache::connect("redis://127.0.0.1:6379", Timeouts::default())?;
-//! let store = CacheStore::new(redis, ctx.clone()).with_prefix("myapp:")?;
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+//!     let redis = RedisCache::connect("redis://127.0.0.1:6379", Timeouts::default())?;
+//!     CacheStore::new(redis, ctx).with_prefix("myapp:")
+//! })?;
 //! sessions.session(None).insert("visit", 1).await?;
 //! # Ok(()) }
 //! ```
@@ -51,15 +49,15 @@
 //! ```no_run
 //! # #[cfg(feature = "memcached")]
 //! # async fn demo() -> session_core::Result<()> {
-//! use std::sync::Arc;
 //! use session_cache::{CacheStore, MemcachedCache, Timeouts};
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //!
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
 //! let servers = ["memcache://127.0.0.1:11211", "memcache://127.0.0.1:11212"];
-//! let memcached = MemcachedCache::connect(servers, Timeouts::default()).await?;
-//! let store = CacheStore::new(memcached, ctx.clone());
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let sessions = SessionManager::connect(SessionSettings::new("secret")?, async |ctx| {
+//!     let memcached = MemcachedCache::connect(servers, Timeouts::default()).await?;
+//!     Ok(CacheStore::new(memcached, ctx))
+//! })
+//! .await?;
 //! sessions.session(None).insert("visit", 1).await?;
 //! # Ok(()) }
 //! ```

@@ -10,15 +10,17 @@
 //! use std::sync::Arc;
 //! use session_cache::MemoryCache;
 //! use session_cachedb::CachedDbStore;
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //! use session_db::{DbConfig, DbStore};
 //!
 //! # async fn demo() -> session_core::Result<()> {
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let db = DbStore::open(DbConfig::new("sqlite://sessions.sqlite3?mode=rwc"), ctx.clone()).await?;
-//! db.migrate().await?;
-//! let store = CachedDbStore::new(MemoryCache::default(), Arc::new(db), ctx.clone());
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let config = DbConfig::new("sqlite://sessions.sqlite3?mode=rwc");
+//! let sessions = SessionManager::connect(SessionSettings::new("secret")?, async |ctx| {
+//!     let db = DbStore::open(config, ctx.clone()).await?;
+//!     db.migrate().await?;
+//!     Ok(CachedDbStore::new(MemoryCache::default(), Arc::new(db), ctx))
+//! })
+//! .await?;
 //! sessions.session(None).insert("visit", 1).await?;
 //! # Ok(()) }
 //! ```

@@ -26,7 +26,8 @@ fn cache_failed(doing: &str, error: &impl Display) {
 
 impl<C: Cache> CachedDbStore<C> {
     /// `cache` in front of `store`, with Django's prefix, [`DEFAULT_PREFIX`]. The context
-    /// signs the cached values; give it the same settings as the store's.
+    /// signs the cached values: the one `store` was built with, as
+    /// [`SessionManager::build`](session_core::SessionManager::build) hands it out.
     pub fn new(cache: C, store: Arc<dyn SessionStore>, ctx: StoreContext) -> Self {
         let cache = CacheStore::new(cache, ctx)
             .with_prefix(DEFAULT_PREFIX)

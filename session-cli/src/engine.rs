@@ -13,9 +13,7 @@ use crate::config::{Config, EngineKind};
 
 /// The configured store with its settings.
 pub async fn manager(config: &Config) -> Result<SessionManager> {
-    let ctx = StoreContext::new(config.settings()?);
-    let store = store(config, &ctx).await?;
-    Ok(SessionManager::new(store, ctx))
+    SessionManager::connect(config.settings()?, async |ctx| store(config, &ctx).await).await
 }
 
 /// The configured store, ready to use (the database table is created if missing).

@@ -1,11 +1,10 @@
 //! `sessions show` and `sessions clear-expired` on a SQLite database, through the binary.
 
 use std::process::Command;
-use std::sync::Arc;
 
 use chrono::TimeDelta;
 use serde_json::Value;
-use session_core::{SessionManager, SessionSettings, StoreContext};
+use session_core::{SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
 
 const SECRET: &str = "cli-test-secret";
@@ -26,12 +25,14 @@ async fn show_and_clear_expired() {
         "sqlite://{}?mode=rwc",
         dir.path().join("s.sqlite3").display()
     );
-    let ctx = StoreContext::new(SessionSettings::new(SECRET).unwrap());
-    let store = DbStore::open(DbConfig::new(url.clone()), ctx.clone())
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let manager = SessionManager::new(Arc::new(store), ctx);
+    let settings = SessionSettings::new(SECRET).unwrap();
+    let manager = SessionManager::connect(settings, async |ctx| {
+        let store = DbStore::open(DbConfig::new(url.clone()), ctx).await?;
+        store.migrate().await?;
+        Ok(store)
+    })
+    .await
+    .unwrap();
 
     let live = manager.session(None);
     live.insert("visit", 3).await.unwrap();

@@ -6,14 +6,12 @@
 //! writes, and the reverse. An opt-in encrypted mode hides the data from the client.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //! use session_cookie::CookieStore;
 //!
 //! # async fn demo() -> session_core::Result<()> {
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let store = CookieStore::new(ctx.clone())?; // or CookieStore::builder(ctx).encrypted().build()?
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! // or CookieStore::builder(ctx).encrypted().build() for the encrypted mode
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, CookieStore::new)?;
 //! let session = sessions.session(None);
 //! session.insert("cart", vec![1, 2]).await?;
 //! session.save().await?;

@@ -1,23 +1,17 @@
 //! A real Django 5.2 and this engine share signed cookies, both ways, with key rotation.
 //! Needs `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
 
-use std::sync::Arc;
-
 use django_interop::{DjangoPeer, Engine};
 use serde_json::{Value, json};
 use session_cookie::{CookieMode, CookieStore};
-use session_core::{Secrets, SessionData, SessionManager, SessionSettings, StoreContext};
+use session_core::{Secrets, SessionData, SessionManager, SessionSettings};
 
 const SECRET: &str = "live-cookie-secret-key-0123456789";
 const OLD_SECRET: &str = "live-cookie-old-secret-key-0123456789";
 
 fn sessions(secrets: Secrets, mode: CookieMode) -> SessionManager {
-    let ctx = StoreContext::new(SessionSettings::with_secrets(secrets));
-    let store = CookieStore::builder(ctx.clone())
-        .mode(mode)
-        .build()
-        .unwrap();
-    SessionManager::new(Arc::new(store), ctx)
+    let settings = SessionSettings::with_secrets(secrets);
+    SessionManager::build(settings, |ctx| CookieStore::builder(ctx).mode(mode).build()).unwrap()
 }
 
 fn data() -> SessionData {

@@ -14,11 +14,15 @@
 //! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use session_core::{SessionManager, SessionSettings, SessionStore, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
+//! use conformance::ReferenceStore; // an in-memory engine; use any engine crate
 //!
-//! # async fn demo(store: Arc<dyn SessionStore>) -> session_core::Result<()> {
-//! let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> session_core::Result<()> {
+//! // The engine is built from the manager's context: one set of settings and one clock.
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+//!     Ok(ReferenceStore::open("shop", ctx))
+//! })?;
 //!
 //! // First request: no cookie.
 //! let session = sessions.session(None);
@@ -43,10 +47,13 @@
 //! - a non-integer float expiry is truncated to whole seconds by `get_expiry_age`.
 #![warn(missing_docs)]
 
+mod backend;
 pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod expiry;
+#[cfg(feature = "axum")]
+mod extract;
 pub mod key;
 pub mod manager;
 pub mod session;
@@ -63,7 +70,7 @@ pub use codec::{SESSION_SALT, SessionCodec};
 pub use error::{Error, Result};
 pub use expiry::{Expiry, StoredExpiry};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
-pub use manager::SessionManager;
+pub use manager::{IntoSessionStore, SessionManager};
 pub use session::{ExpiryArgs, Session};
 pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};

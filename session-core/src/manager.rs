@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::backend::Backend;
+use crate::error::Result;
 use crate::key::{KeyGenerator, RandomKeys};
 use crate::session::Session;
 use crate::settings::SessionSettings;
@@ -10,34 +12,92 @@ use crate::store::{SessionStore, StoreContext};
 /// A store, the settings and clock it runs with, and the key generator: everything a
 /// [`Session`] needs. Cheap to clone; share one across the application.
 ///
+/// The store is built from the manager's own [`StoreContext`] (by [`build`](Self::build) or
+/// [`connect`](Self::connect)), so the engine and the sessions always agree on settings,
+/// secrets and clock.
+///
 /// ```
-/// # async fn demo(store: std::sync::Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
-/// use session_core::{SessionManager, SessionSettings, StoreContext};
-/// let ctx = StoreContext::new(SessionSettings::new("secret")?);
-/// let sessions = SessionManager::new(store, ctx);
+/// use session_core::{SessionManager, SessionSettings};
+/// use conformance::ReferenceStore; // an in-memory engine
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> session_core::Result<()> {
+/// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+///     Ok(ReferenceStore::open("doc", ctx)) // any engine, built with the context it is given
+/// })?;
 /// let session = sessions.session(None); // no cookie yet
 /// session.insert("visits", 1).await?;
 /// session.save().await?;
 /// let cookie_value = session.session_key().expect("saved sessions have a key");
+/// # let _ = cookie_value;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct SessionManager {
-    inner: Arc<Inner>,
+    inner: Arc<Backend>,
 }
 
-#[derive(Debug)]
-struct Inner {
-    store: Arc<dyn SessionStore>,
-    context: StoreContext,
-    keys: Arc<dyn KeyGenerator>,
+/// What [`SessionManager::build`] and [`SessionManager::connect`] accept as the store: any
+/// engine, or an `Arc<dyn SessionStore>` chosen at run time.
+pub trait IntoSessionStore {
+    /// The store, shared.
+    fn into_session_store(self) -> Arc<dyn SessionStore>;
+}
+
+impl<S: SessionStore + 'static> IntoSessionStore for S {
+    fn into_session_store(self) -> Arc<dyn SessionStore> {
+        Arc::new(self)
+    }
+}
+
+impl IntoSessionStore for Arc<dyn SessionStore> {
+    fn into_session_store(self) -> Arc<dyn SessionStore> {
+        self
+    }
 }
 
 impl SessionManager {
-    /// Sessions over `store`, with `context`'s settings and clock, and random keys.
-    pub fn new(store: Arc<dyn SessionStore>, context: StoreContext) -> Self {
+    /// Sessions over the store `make_store` builds from the manager's context (`settings`
+    /// on the system clock, or a [`StoreContext`] of your own, on a mock clock say).
+    ///
+    /// # Errors
+    /// Whatever `make_store` returns.
+    pub fn build<S: IntoSessionStore>(
+        context: impl Into<StoreContext>,
+        make_store: impl FnOnce(StoreContext) -> Result<S>,
+    ) -> Result<Self> {
+        let context = context.into();
+        let store = make_store(context.clone())?.into_session_store();
+        Ok(Self::assemble(store, context))
+    }
+
+    /// [`build`](Self::build) for engines that connect to a server.
+    ///
+    /// ```
+    /// # async fn demo(url: &str) -> session_core::Result<()> {
+    /// # use session_core::{SessionManager, SessionSettings, StoreContext, SessionStore};
+    /// # async fn open(url: &str, ctx: StoreContext) -> session_core::Result<std::sync::Arc<dyn SessionStore>> { unimplemented!() }
+    /// let sessions = SessionManager::connect(SessionSettings::new("secret")?, async |ctx| {
+    ///     open(url, ctx).await // e.g. session_db::DbStore::open(config, ctx)
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever `make_store` returns.
+    pub async fn connect<S: IntoSessionStore>(
+        context: impl Into<StoreContext>,
+        make_store: impl AsyncFnOnce(StoreContext) -> Result<S>,
+    ) -> Result<Self> {
+        let context = context.into();
+        let store = make_store(context.clone()).await?.into_session_store();
+        Ok(Self::assemble(store, context))
+    }
+
+    fn assemble(store: Arc<dyn SessionStore>, context: StoreContext) -> Self {
         SessionManager {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Backend {
                 store,
                 context,
                 keys: Arc::new(RandomKeys),
@@ -48,7 +108,7 @@ impl SessionManager {
     /// The same manager drawing new keys from `keys` (tests use this to force collisions).
     pub fn with_key_generator(self, keys: Arc<dyn KeyGenerator>) -> Self {
         SessionManager {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Backend {
                 store: self.inner.store.clone(),
                 context: self.inner.context.clone(),
                 keys,
@@ -59,7 +119,7 @@ impl SessionManager {
     /// A handle for one request. `cookie_value` is the session cookie, if the request had
     /// one; an invalid value is treated as no cookie (and never reaches the store).
     pub fn session(&self, cookie_value: Option<&str>) -> Session {
-        Session::new(self.clone(), cookie_value)
+        Session::new(self.inner.clone(), cookie_value)
     }
 
     /// The store.
@@ -67,7 +127,7 @@ impl SessionManager {
         &self.inner.store
     }
 
-    /// The context (settings, codec, clock).
+    /// The context (settings, codec, clock) the store was built with.
     pub fn context(&self) -> &StoreContext {
         &self.inner.context
     }
@@ -75,9 +135,5 @@ impl SessionManager {
     /// The settings.
     pub fn settings(&self) -> &SessionSettings {
         self.inner.context.settings()
-    }
-
-    pub(crate) fn keys(&self) -> &dyn KeyGenerator {
-        &*self.inner.keys
     }
 }

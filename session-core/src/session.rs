@@ -8,10 +8,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::SessionData;
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::expiry::{EXPIRY_KEY, Expiry, StoredExpiry};
 use crate::key::SessionKey;
-use crate::manager::SessionManager;
 use crate::store::SessionRecord;
 
 /// Key of the test cookie inside the session data.
@@ -46,7 +46,7 @@ pub struct Session {
 
 #[derive(Debug)]
 struct Inner {
-    manager: SessionManager,
+    backend: Arc<Backend>,
     state: Mutex<State>,
     load_gate: tokio::sync::Mutex<()>,
 }
@@ -71,8 +71,8 @@ pub struct ExpiryArgs {
 }
 
 impl Session {
-    pub(crate) fn new(manager: SessionManager, cookie_value: Option<&str>) -> Self {
-        let key = cookie_value.and_then(|raw| match manager.store().parse_key(raw) {
+    pub(crate) fn new(backend: Arc<Backend>, cookie_value: Option<&str>) -> Self {
+        let key = cookie_value.and_then(|raw| match backend.store.parse_key(raw) {
             Ok(key) => Some(key),
             Err(reason) => {
                 tracing::debug!(target: "session_core::security", %reason, "ignoring invalid session key");
@@ -81,7 +81,7 @@ impl Session {
         });
         Session {
             inner: Arc::new(Inner {
-                manager,
+                backend,
                 state: Mutex::new(State {
                     key,
                     ..State::default()
@@ -95,8 +95,8 @@ impl Session {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn manager(&self) -> &SessionManager {
-        &self.inner.manager
+    fn backend(&self) -> &Backend {
+        &self.inner.backend
     }
 
     /// The key the client will get back in its cookie; `None` before the first save of a
@@ -151,10 +151,10 @@ impl Session {
             self.state().data = Some(Arc::default());
             return Ok(());
         };
-        let now = self.manager().context().now();
+        let now = self.backend().context.now();
         let loaded = self
-            .manager()
-            .store()
+            .backend()
+            .store
             .load(&key)
             .await?
             .filter(|record| !record.is_expired(now));
@@ -221,9 +221,9 @@ impl Session {
         .await
     }
 
-    /// Removes `key` and returns its value (Django's `del session[key]` / `pop(key)`);
-    /// the session is modified only if the key was there.
-    pub async fn remove(&self, key: &str) -> Result<Option<Value>> {
+    /// Removes `key` and returns its raw JSON value (Django's `del session[key]` /
+    /// `pop(key)`); the session is modified only if the key was there.
+    pub async fn pop_value(&self, key: &str) -> Result<Option<Value>> {
         self.write(|data| {
             let removed = data.shift_remove(key);
             let changed = removed.is_some();
@@ -234,7 +234,7 @@ impl Session {
 
     /// Removes `key` and returns its value converted to `T`.
     pub async fn pop<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        self.remove(key)
+        self.pop_value(key)
             .await?
             .map(serde_json::from_value)
             .transpose()
@@ -319,7 +319,7 @@ impl Session {
         self.clear();
         let key = self.session_key();
         if let Some(key) = &key {
-            self.manager().store().delete(key).await?;
+            self.backend().store.delete(key).await?;
         }
         let mut state = self.state();
         if state.key == key {
@@ -336,7 +336,7 @@ impl Session {
         let old = self.session_key();
         self.create().await?;
         if let Some(old) = old {
-            self.manager().store().delete(&old).await?;
+            self.backend().store.delete(&old).await?;
         }
         Ok(())
     }
@@ -357,7 +357,7 @@ impl Session {
             return self.create().await;
         };
         let record = self.record_of(data);
-        let new_key = self.manager().store().save(&key, &record).await?;
+        let new_key = self.backend().store.save(&key, &record).await?;
         let mut state = self.state();
         if state.key.as_ref() == Some(&key) {
             state.key = Some(new_key);
@@ -370,9 +370,9 @@ impl Session {
     async fn create(&self) -> Result<()> {
         let data = self.state().data.get_or_insert_with(Arc::default).clone();
         let record = self.record_of(data);
-        let store = self.manager().store();
+        let store = &self.backend().store;
         for _ in 0..MAX_CREATE_ATTEMPTS {
-            let candidate = self.manager().keys().generate();
+            let candidate = self.backend().keys.generate();
             match store.create(&candidate, &record).await {
                 Ok(key) => {
                     let mut state = self.state();
@@ -390,19 +390,17 @@ impl Session {
     }
 
     fn record_of(&self, data: Arc<SessionData>) -> SessionRecord {
-        let expires_at = self
-            .manager()
-            .context()
-            .expiry_date(&data, self.manager().context().now());
+        let context = &self.backend().context;
+        let expires_at = context.expiry_date(&data, context.now());
         SessionRecord::new(data, expires_at)
     }
 
     /// Django's `set_expiry`: seconds, a datetime, a duration, `0` / [`Expiry::BrowserClose`]
     /// for a browser-length cookie, or [`Expiry::Default`] to return to the settings.
     pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
-        match expiry.into().to_stored(self.manager().context().now()) {
+        match expiry.into().to_stored(self.backend().context.now()) {
             Some(value) => self.insert_value(EXPIRY_KEY, value).await,
-            None => self.remove(EXPIRY_KEY).await.map(drop),
+            None => self.pop_value(EXPIRY_KEY).await.map(drop),
         }
     }
 
@@ -414,7 +412,7 @@ impl Session {
     /// `get_expiry_age` with Django's `modification=` / `expiry=` overrides.
     pub async fn get_expiry_age_with(&self, args: ExpiryArgs) -> Result<i64> {
         let (expiry, modification) = self.resolve_expiry(args).await?;
-        Ok(expiry.age(modification, self.manager().settings().cookie_age))
+        Ok(expiry.age(modification, self.backend().context.settings().cookie_age))
     }
 
     /// When the session expires (Django's `get_expiry_date()`).
@@ -425,13 +423,13 @@ impl Session {
     /// `get_expiry_date` with Django's `modification=` / `expiry=` overrides.
     pub async fn get_expiry_date_with(&self, args: ExpiryArgs) -> Result<DateTime<Utc>> {
         let (expiry, modification) = self.resolve_expiry(args).await?;
-        Ok(expiry.date(modification, self.manager().settings().cookie_age))
+        Ok(expiry.date(modification, self.backend().context.settings().cookie_age))
     }
 
     async fn resolve_expiry(&self, args: ExpiryArgs) -> Result<(StoredExpiry, DateTime<Utc>)> {
         let modification = args
             .modification
-            .unwrap_or_else(|| self.manager().context().now());
+            .unwrap_or_else(|| self.backend().context.now());
         let expiry = match args.expiry {
             Some(expiry) => expiry,
             None => self.read(StoredExpiry::of).await?,
@@ -442,7 +440,7 @@ impl Session {
     /// Whether the cookie should last only until the browser closes: the setting, unless a
     /// custom expiry says otherwise (`0` means yes, anything else no).
     pub async fn get_expire_at_browser_close(&self) -> Result<bool> {
-        let setting = self.manager().settings().expire_at_browser_close;
+        let setting = self.backend().context.settings().expire_at_browser_close;
         self.read(|data| match data.get(EXPIRY_KEY) {
             None | Some(Value::Null) => setting,
             Some(Value::Number(n)) => n.as_f64() == Some(0.0),
@@ -466,6 +464,6 @@ impl Session {
 
     /// Django's `delete_test_cookie()`; returns whether it was there.
     pub async fn delete_test_cookie(&self) -> Result<bool> {
-        Ok(self.remove(TEST_COOKIE_NAME).await?.is_some())
+        Ok(self.pop_value(TEST_COOKIE_NAME).await?.is_some())
     }
 }

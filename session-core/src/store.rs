@@ -229,3 +229,9 @@ impl StoreContext {
         StoredExpiry::of(data).date(modification, self.settings.cookie_age)
     }
 }
+
+impl From<SessionSettings> for StoreContext {
+    fn from(settings: SessionSettings) -> Self {
+        StoreContext::new(settings)
+    }
+}

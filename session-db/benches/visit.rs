@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use session_core::{SessionKey, SessionManager, SessionSettings, StoreContext};
+use session_core::{SessionKey, SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
 
 async fn visit(sessions: &SessionManager, key: &SessionKey) {
@@ -21,16 +21,17 @@ fn sqlite_visits(c: &mut Criterion) {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let ctx = StoreContext::new(SessionSettings::new("bench").unwrap());
+    let settings = SessionSettings::new("bench").unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.sqlite3").display());
-    let store = runtime.block_on(async {
-        let store = DbStore::open(DbConfig::new(url), ctx.clone())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        store
+    let sessions = runtime.block_on(async {
+        SessionManager::connect(settings, async |ctx| {
+            let store = DbStore::open(DbConfig::new(url), ctx).await?;
+            store.migrate().await?;
+            Ok(store)
+        })
+        .await
+        .unwrap()
     });
-    let sessions = SessionManager::new(Arc::new(store), ctx);
     let keys: Vec<SessionKey> = runtime.block_on(async {
         let mut keys = Vec::new();
         for _ in 0..256 {

@@ -6,15 +6,17 @@
 //! engine writes, and the reverse.
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //! use session_db::{DbConfig, DbStore};
 //!
 //! # async fn demo() -> session_core::Result<()> {
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let store = DbStore::open(DbConfig::new("sqlite://sessions.sqlite3?mode=rwc"), ctx.clone()).await?;
-//! store.migrate().await?;
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let config = DbConfig::new("sqlite://sessions.sqlite3?mode=rwc");
+//! let sessions = SessionManager::connect(SessionSettings::new("secret")?, async |ctx| {
+//!     let store = DbStore::open(config, ctx).await?;
+//!     store.migrate().await?; // creates Django's table if missing
+//!     Ok(store)
+//! })
+//! .await?;
 //! let session = sessions.session(None);
 //! session.insert("visit", 1).await?;
 //! session.save().await?;

@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -28,17 +27,14 @@ async fn reads_every_row_django_wrote() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("django.sqlite3");
     std::fs::copy(vectors::path("django_sessions.sqlite3"), &db).unwrap();
-    let ctx = StoreContext::new(django_settings(&v));
-    let store = DbStore::open(
-        DbConfig::new(format!("sqlite://{}", db.display())),
-        ctx.clone(),
-    )
+    let sessions = SessionManager::connect(django_settings(&v), async |ctx| {
+        let store = DbStore::open(DbConfig::new(format!("sqlite://{}", db.display())), ctx).await?;
+        store.migrate().await?; // a no-op on Django's own table
+        Ok(store)
+    })
     .await
     .unwrap();
-    store
-        .migrate()
-        .await
-        .expect("migrating Django's own table is a no-op");
+    let store = sessions.store();
     let rows = v["db_rows"].as_array().unwrap();
     assert!(!rows.is_empty());
     for row in rows {
@@ -62,7 +58,6 @@ async fn reads_every_row_django_wrote() {
         }
     }
     // And Django's table takes new rows in its own format.
-    let sessions = SessionManager::new(Arc::new(store.clone()), ctx);
     let session = sessions.session(None);
     session.insert("visit", 1).await.unwrap();
     session.save().await.unwrap();

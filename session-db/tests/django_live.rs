@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use django_interop::{DjangoPeer, Engine};
 use serde_json::{Value, json};
-use session_core::{SessionData, SessionManager, SessionSettings, StoreContext};
+use session_core::{SessionData, SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
 use sqlx::AssertSqlSafe;
 
@@ -25,10 +23,14 @@ fn unique(prefix: &str) -> String {
 }
 
 async fn rust_sessions(config: DbConfig) -> SessionManager {
-    let ctx = StoreContext::new(SessionSettings::new(SECRET).unwrap());
-    let store = DbStore::open(config, ctx.clone()).await.unwrap();
-    store.migrate().await.unwrap();
-    SessionManager::new(Arc::new(store), ctx)
+    let settings = SessionSettings::new(SECRET).unwrap();
+    SessionManager::connect(settings, async |ctx| {
+        let store = DbStore::open(config, ctx).await?;
+        store.migrate().await?;
+        Ok(store)
+    })
+    .await
+    .unwrap()
 }
 
 async fn rust_reads(rust: &SessionManager, key: &str) -> Option<SessionData> {

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conformance::Outage;
-use session_core::{SessionManager, SessionSettings, StoreContext};
+use session_core::{SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -34,18 +33,18 @@ fn server_addr(url: &str) -> std::net::SocketAddr {
 
 async fn survives_an_outage(url: String, table: &str) {
     let mut proxy = Outage::start(server_addr(&url)).await.unwrap();
-    let ctx = StoreContext::new(SessionSettings::new("outage-secret").unwrap());
-    let store = DbStore::open(
-        DbConfig::new(through(&url, proxy.addr()))
-            .table(table)
-            .unwrap()
-            .acquire_timeout(TIMEOUT),
-        ctx.clone(),
-    )
+    let config = DbConfig::new(through(&url, proxy.addr()))
+        .table(table)
+        .unwrap()
+        .acquire_timeout(TIMEOUT);
+    let settings = SessionSettings::new("outage-secret").unwrap();
+    let sessions = SessionManager::connect(settings, async |ctx| {
+        let store = DbStore::open(config, ctx).await?;
+        store.migrate().await?;
+        Ok(store)
+    })
     .await
     .unwrap();
-    store.migrate().await.unwrap();
-    let sessions = SessionManager::new(Arc::new(store.clone()), ctx);
     let session = sessions.session(None);
     session.insert("n", 1).await.unwrap();
     session.save().await.unwrap();

@@ -89,8 +89,8 @@ pub async fn access(session: Session) -> Result<Response, SessionError> {
 
 /// `/delete`: removes them.
 pub async fn delete(session: Session) -> Page {
-    session.remove("Emp_name").await?;
-    session.remove("Emp_Email").await?;
+    session.pop_value("Emp_name").await?;
+    session.pop_value("Emp_Email").await?;
     Ok(page(
         "Delete",
         "<h1>TechVidvan<br>Session Data cleared</h1>",

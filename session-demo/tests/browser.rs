@@ -5,12 +5,11 @@
 mod scenario;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use conformance::{Env, ReferenceStore};
 use serde_json::{Value, json};
-use session_core::{SessionManager, SessionStore, StoreContext};
+use session_core::SessionManager;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -83,13 +82,11 @@ async fn chromium_accepts_the_test_cookie() {
         return;
     }
     let env = Env::new("demo_browser");
-    let store: Arc<dyn SessionStore> =
-        Arc::new(ReferenceStore::open(env.namespace(), env.context()));
-    let addr = scenario::serve(SessionManager::new(
-        store,
-        StoreContext::new(env.settings().clone()),
-    ))
-    .await;
+    let sessions = SessionManager::build(env.context(), |ctx| {
+        Ok(ReferenceStore::open(env.namespace(), ctx))
+    })
+    .unwrap();
+    let addr = scenario::serve(sessions).await;
 
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();

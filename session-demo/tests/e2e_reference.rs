@@ -2,15 +2,14 @@
 
 mod scenario;
 
-use std::sync::Arc;
-
 use conformance::{Env, ReferenceStore};
-use session_core::{SessionManager, SessionStore, StoreContext};
+use session_core::SessionManager;
 
 fn reference_sessions(env: &Env) -> SessionManager {
-    let store: Arc<dyn SessionStore> =
-        Arc::new(ReferenceStore::open(env.namespace(), env.context()));
-    SessionManager::new(store, StoreContext::new(env.settings().clone()))
+    SessionManager::build(env.context(), |ctx| {
+        Ok(ReferenceStore::open(env.namespace(), ctx))
+    })
+    .unwrap()
 }
 
 #[tokio::test]

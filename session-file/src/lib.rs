@@ -6,14 +6,13 @@
 //! directory and the same `SECRET_KEY` shares the sessions.
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //! use session_file::FileStore;
 //!
 //! # async fn demo() -> session_core::Result<()> {
-//! let ctx = StoreContext::new(SessionSettings::new("secret")?);
-//! let store = FileStore::new(Some("/var/lib/myapp/sessions".into()), ctx.clone())?;
-//! let sessions = SessionManager::new(Arc::new(store), ctx);
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+//!     FileStore::new(Some("/var/lib/myapp/sessions".into()), ctx)
+//! })?;
 //! let session = sessions.session(None);
 //! session.insert("visit", 1).await?;
 //! session.save().await?;

@@ -4,7 +4,6 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::Value;
 use session_core::{
@@ -26,13 +25,16 @@ fn django_dir() -> tempfile::TempDir {
     dir
 }
 
-fn store(v: &Value, dir: &Path) -> FileStore {
+fn context(v: &Value) -> StoreContext {
     let secrets = Secrets::new(vectors::secret_key(v))
         .unwrap()
         .with_fallbacks(vectors::fallbacks(v))
         .unwrap();
-    let ctx = StoreContext::new(SessionSettings::with_secrets(secrets));
-    FileStore::new(Some(dir.to_path_buf()), ctx).unwrap()
+    StoreContext::new(SessionSettings::with_secrets(secrets))
+}
+
+fn store(v: &Value, dir: &Path) -> FileStore {
+    FileStore::new(Some(dir.to_path_buf()), context(v)).unwrap()
 }
 
 #[tokio::test]
@@ -67,11 +69,10 @@ async fn reads_every_file_django_wrote() {
 async fn session_files_are_private() {
     let v = vectors();
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn SessionStore> = Arc::new(store(&v, dir.path()));
-    let sessions = SessionManager::new(
-        store,
-        StoreContext::new(SessionSettings::new(vectors::secret_key(&v)).unwrap()),
-    );
+    let sessions = SessionManager::build(context(&v), |ctx| {
+        FileStore::new(Some(dir.path().to_path_buf()), ctx)
+    })
+    .unwrap();
     let session = sessions.session(None);
     session.insert("secret", "value").await.unwrap();
     session.save().await.unwrap();

@@ -1,11 +1,9 @@
 //! A real Django 5.2 and this engine share a session directory, both ways. Needs
 //! `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
 
-use std::sync::Arc;
-
 use django_interop::{DjangoPeer, Engine};
 use serde_json::{Value, json};
-use session_core::{SessionData, SessionManager, SessionSettings, StoreContext};
+use session_core::{SessionData, SessionManager, SessionSettings};
 use session_file::FileStore;
 
 const SECRET: &str = "live-file-secret-key-0123456789";
@@ -22,10 +20,13 @@ struct Shared {
 impl Shared {
     fn new(django: DjangoPeer) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = StoreContext::new(SessionSettings::new(SECRET).unwrap());
-        let store = FileStore::new(Some(dir.path().to_path_buf()), ctx.clone()).unwrap();
+        let settings = SessionSettings::new(SECRET).unwrap();
+        let rust = SessionManager::build(settings, |ctx| {
+            FileStore::new(Some(dir.path().to_path_buf()), ctx)
+        })
+        .unwrap();
         Shared {
-            rust: SessionManager::new(Arc::new(store), ctx),
+            rust,
             django: django.secret_key(SECRET),
             dir,
         }

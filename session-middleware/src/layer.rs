@@ -15,12 +15,13 @@ use crate::{cookie, vary};
 /// sets or deletes the cookie exactly as Django's `SessionMiddleware` does.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use session_core::{SessionManager, SessionSettings, StoreContext};
+/// use session_core::{SessionManager, SessionSettings};
 /// use session_middleware::SessionLayer;
 ///
-/// # fn demo(store: Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
-/// let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
+/// # fn demo() -> session_core::Result<()> {
+/// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+///     Ok(conformance::ReferenceStore::open("app", ctx)) // any engine
+/// })?;
 /// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions));
 /// # Ok(()) }
 /// ```

@@ -6,9 +6,8 @@
 //! cookie set, exactly as Django does it:
 //!
 //! ```
-//! use std::sync::Arc;
 //! use axum::{Router, routing::get};
-//! use session_core::{SessionManager, SessionSettings, StoreContext};
+//! use session_core::{SessionManager, SessionSettings};
 //! use session_middleware::{Session, SessionError, SessionLayer};
 //!
 //! async fn visit(session: Session) -> Result<String, SessionError> {
@@ -17,8 +16,10 @@
 //!     Ok(format!("Visit count:{count}"))
 //! }
 //!
-//! # fn demo(store: Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
-//! let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
+//! # fn demo() -> session_core::Result<()> {
+//! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+//!     Ok(conformance::ReferenceStore::open("visits", ctx)) // any engine
+//! })?;
 //! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions));
 //! # Ok(()) }
 //! ```
@@ -41,14 +42,12 @@ mod cleanup;
 pub mod cookie;
 #[cfg(feature = "axum")]
 mod error;
-#[cfg(feature = "axum")]
-mod extract;
 mod layer;
 mod vary;
 
 pub use cleanup::spawn_clear_expired;
 #[cfg(feature = "axum")]
 pub use error::SessionError;
-#[cfg(feature = "axum")]
-pub use extract::Session;
 pub use layer::{SessionLayer, SessionService};
+/// The request's session; with the `axum` feature, also an axum extractor.
+pub use session_core::Session;

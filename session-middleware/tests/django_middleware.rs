@@ -1,22 +1,21 @@
 //! Django's `SessionMiddlewareTests` and the observed cases of its `process_response`,
 //! over a real axum router.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
 use conformance::{Env, ReferenceStore};
-use session_core::{SameSite, SessionManager, SessionSettings, SessionStore};
+use session_core::{SameSite, SessionManager, SessionSettings};
 use session_middleware::{Session, SessionLayer};
 use tower::ServiceExt;
 
 fn sessions(env: &Env, change: impl FnOnce(&mut SessionSettings)) -> SessionManager {
     let env = env.with_settings(change);
-    let store: Arc<dyn SessionStore> =
-        Arc::new(ReferenceStore::open(env.namespace(), env.context()));
-    SessionManager::new(store, env.context())
+    SessionManager::build(env.context(), |ctx| {
+        Ok(ReferenceStore::open(env.namespace(), ctx))
+    })
+    .unwrap()
 }
 
 fn app(sessions: &SessionManager) -> Router {
@@ -43,7 +42,7 @@ fn app(sessions: &SessionManager) -> Router {
         .route(
             "/remove",
             get(|s: Session| async move {
-                s.remove("hello").await.unwrap();
+                s.pop_value("hello").await.unwrap();
                 "ok"
             }),
         )

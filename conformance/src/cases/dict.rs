@@ -158,9 +158,9 @@ pub async fn clear_then_save_persists_empty(h: Harness) {
 pub async fn remove_missing_does_not_modify(h: Harness) {
     let key = saved(&h, json!({"x": 1})).await;
     let s = h.session(Some(key.as_str()));
-    assert_eq!(s.remove("nope").await.unwrap(), None);
+    assert_eq!(s.pop_value("nope").await.unwrap(), None);
     assert!(!s.is_modified());
-    assert_eq!(s.remove("x").await.unwrap(), Some(json!(1)));
+    assert_eq!(s.pop_value("x").await.unwrap(), Some(json!(1)));
     assert!(s.is_modified());
 }
 
@@ -177,7 +177,7 @@ pub async fn insert_overwrites(h: Harness) {
 pub async fn key_order_is_preserved(h: Harness) {
     let key = saved(&h, json!({"zeta": 1, "alpha": 2, "mid": 3})).await;
     let s = h.session(Some(key.as_str()));
-    s.remove("alpha").await.unwrap();
+    s.pop_value("alpha").await.unwrap();
     s.insert("beta", 4).await.unwrap();
     s.save().await.unwrap();
     let key = s.session_key().unwrap();

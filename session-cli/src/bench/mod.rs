@@ -245,7 +245,9 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
     let progress = progress_bar(runs as u64);
     let mut rows = Vec::new();
     for (spec, engine) in opened {
-        let sessions = SessionManager::new(engine.store.clone(), ctx.clone());
+        // Every engine was opened with `ctx` (`Setup::ctx`).
+        let sessions = SessionManager::build(ctx.clone(), |_| Ok(engine.store.clone()))
+            .map_err(|e| e.to_string())?;
         let missing: Arc<Vec<String>> = Arc::new(
             (0..SEEDED_SESSIONS)
                 .map(|_| SessionKey::generate().as_str().to_owned())

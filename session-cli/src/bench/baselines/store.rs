@@ -15,11 +15,12 @@ pub struct StoreRaw {
 }
 
 impl StoreRaw {
-    /// `store` with `ctx`, reported as `name`.
+    /// `store`, which was opened with `ctx`, reported as `name`.
     pub fn new(name: &str, store: Arc<dyn SessionStore>, ctx: StoreContext) -> Self {
         StoreRaw {
             name: name.to_owned(),
-            sessions: SessionManager::new(store, ctx),
+            sessions: SessionManager::build(ctx, |_| Ok(store))
+                .expect("the store is already built"),
         }
     }
 }
