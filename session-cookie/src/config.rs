@@ -1,8 +1,7 @@
 //! [`CookieMode`] and [`CookieStoreBuilder`]: how the cookie value is protected.
+//! (`CookieStoreBuilder::build` lives with the store it builds.)
 
-use session_core::{Error, Result, StoreContext};
-
-use crate::store::CookieStore;
+use session_core::StoreContext;
 
 /// The most a browser keeps of one cookie's `name=value`: 4093 bytes (the smallest limit
 /// among current browsers, RFC 6265's 4096 minus room for the attributes' separators).
@@ -21,7 +20,7 @@ pub enum CookieMode {
     Encrypted,
 }
 
-/// Configures a [`CookieStore`].
+/// Configures a [`CookieStore`](crate::CookieStore).
 ///
 /// ```
 /// use session_core::{SessionSettings, StoreContext};
@@ -61,22 +60,9 @@ impl CookieStoreBuilder {
     }
 
     /// The largest `name=value` a save may produce, in bytes ([`MAX_COOKIE_SIZE`] by
-    /// default); larger data is [`Error::TooLarge`].
+    /// default); larger data is [`Error::TooLarge`](session_core::Error::TooLarge).
     pub fn max_size(mut self, bytes: usize) -> Self {
         self.max_size = bytes;
         self
-    }
-
-    /// The store. Fails if the settings' cookie name or path is unusable, or if the size
-    /// limit leaves no room for a value.
-    pub fn build(self) -> Result<CookieStore> {
-        self.ctx.settings().validate()?;
-        if self.max_size <= self.ctx.settings().cookie_name.len() + 1 {
-            return Err(Error::config(format!(
-                "a cookie size limit of {} bytes leaves no room for a value",
-                self.max_size
-            )));
-        }
-        Ok(CookieStore::from_builder(self))
     }
 }

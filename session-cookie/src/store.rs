@@ -13,6 +13,34 @@ use crate::config::{CookieMode, CookieStoreBuilder};
 use crate::encrypted::EncryptedCodec;
 use crate::signed::COOKIE_SALT;
 
+impl CookieStoreBuilder {
+    /// The store.
+    ///
+    /// # Errors
+    /// [`Error::Configuration`] if the settings' cookie name or path is unusable, or if the size
+    /// limit leaves no room for a value.
+    pub fn build(self) -> Result<CookieStore> {
+        let settings = self.ctx.settings();
+        settings.validate()?;
+        if self.max_size <= settings.cookie_name.len() + 1 {
+            return Err(Error::config(format!(
+                "a cookie size limit of {} bytes leaves no room for a value",
+                self.max_size
+            )));
+        }
+        let secrets = settings.secrets();
+        let codec = match self.mode {
+            CookieMode::Signed => Codec::Signed(SessionCodec::with_salt(COOKIE_SALT, secrets)),
+            CookieMode::Encrypted => Codec::Encrypted(EncryptedCodec::new(secrets)),
+        };
+        Ok(CookieStore {
+            ctx: self.ctx,
+            codec,
+            max_size: self.max_size,
+        })
+    }
+}
+
 /// Sessions kept in the cookie itself: the session key *is* the signed (or encrypted) data.
 #[derive(Debug, Clone)]
 pub struct CookieStore {
@@ -36,19 +64,6 @@ impl CookieStore {
     /// A builder to choose the mode and the size limit.
     pub fn builder(ctx: StoreContext) -> CookieStoreBuilder {
         CookieStoreBuilder::new(ctx)
-    }
-
-    pub(crate) fn from_builder(builder: CookieStoreBuilder) -> Self {
-        let secrets = builder.ctx.settings().secrets();
-        let codec = match builder.mode {
-            CookieMode::Signed => Codec::Signed(SessionCodec::with_salt(COOKIE_SALT, secrets)),
-            CookieMode::Encrypted => Codec::Encrypted(EncryptedCodec::new(secrets)),
-        };
-        CookieStore {
-            ctx: builder.ctx,
-            codec,
-            max_size: builder.max_size,
-        }
     }
 
     /// Signed or encrypted.

@@ -101,27 +101,95 @@ impl Session {
 
     /// The key the client will get back in its cookie; `None` before the first save of a
     /// new session, after `flush`, or when the incoming key was invalid, unknown or expired.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert_eq!(session.session_key(), None); // a new session has no key yet
+    /// session.insert("cart", [1, 2]).await?;
+    /// session.save().await?;
+    /// let key = session.session_key().expect("saved");
+    /// assert_eq!(sessions.session(Some(key.as_str())).get::<Vec<u8>>("cart").await?, Some(vec![1, 2]));
+    /// # Ok(()) }
+    /// ```
     pub fn session_key(&self) -> Option<SessionKey> {
         self.state().key.clone()
     }
 
-    /// True once the data was read or written during this request.
+    /// True once the data was read or written during this request (the middleware then adds
+    /// `Vary: Cookie`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert!(!session.is_accessed());
+    /// session.get::<String>("anything").await?;
+    /// assert!(session.is_accessed());
+    /// # Ok(()) }
+    /// ```
     pub fn is_accessed(&self) -> bool {
         self.state().accessed
     }
 
-    /// True once the data was changed during this request.
+    /// True once the data was changed during this request (the middleware then saves it).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.get::<String>("user").await?;
+    /// assert!(!session.is_modified()); // reading is not changing
+    /// session.insert("user", "ada").await?;
+    /// assert!(session.is_modified());
+    /// # Ok(()) }
+    /// ```
     pub fn is_modified(&self) -> bool {
         self.state().modified
     }
 
     /// Marks the session modified, after changing a nested value in place.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.set_modified();
+    /// assert!(session.is_modified());
+    /// # Ok(()) }
+    /// ```
     pub fn set_modified(&self) {
         self.state().modified = true;
     }
 
     /// Django's `is_empty()`: true when there is no key and no loaded data. A session that
     /// has a key but was never loaded is *not* empty. Does not load or mark accessed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert!(session.is_empty());
+    /// session.insert("n", 1).await?;
+    /// assert!(!session.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn is_empty(&self) -> bool {
         let state = self.state();
         state.key.is_none() && state.data.as_ref().is_none_or(|d| d.is_empty())
@@ -193,25 +261,89 @@ impl Session {
         Ok(result)
     }
 
-    /// The value under `key`, converted to `T`; `None` when absent. Django's `get`.
+    /// The value under `key`, converted to `T`; `None` when absent. Django's `session.get(key)`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("visits", 3).await?;
+    /// assert_eq!(session.get::<u32>("visits").await?, Some(3));
+    /// assert_eq!(session.get::<u32>("absent").await?, None);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::Serialization`] if the stored value does not convert to `T`.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         self.read(|data| data.get(key).map(T::deserialize).transpose())
             .await?
             .map_err(Error::from)
     }
 
-    /// The raw JSON value under `key`.
+    /// The raw JSON value under `key`; `None` when absent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("user", serde_json::json!({"id": 7})).await?;
+    /// assert_eq!(session.get_value("user").await?, Some(serde_json::json!({"id": 7})));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn get_value(&self, key: &str) -> Result<Option<Value>> {
         self.read(|data| data.get(key).cloned()).await
     }
 
-    /// Stores `value` under `key` (Django's `session[key] = value`).
+    /// Stores `value` under `key` (Django's `session[key] = value`) and marks the session
+    /// modified.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("cart", vec!["apple", "pear"]).await?;
+    /// assert_eq!(session.get::<Vec<String>>("cart").await?.unwrap().len(), 2);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::Serialization`] if `value` has no JSON form (a map with non-string keys, say).
     pub async fn insert<T: Serialize>(&self, key: &str, value: T) -> Result<()> {
         let value = serde_json::to_value(value)?;
         self.insert_value(key, value).await
     }
 
-    /// Stores a raw JSON value under `key`.
+    /// Stores a raw JSON value under `key` and marks the session modified.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert_value("theme", serde_json::json!("dark")).await?;
+    /// assert_eq!(session.get::<String>("theme").await?.as_deref(), Some("dark"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn insert_value(&self, key: impl Into<String>, value: Value) -> Result<()> {
         let key = key.into();
         self.write(|data| {
@@ -223,6 +355,22 @@ impl Session {
 
     /// Removes `key` and returns its raw JSON value (Django's `del session[key]` /
     /// `pop(key)`); the session is modified only if the key was there.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("flash", "saved").await?;
+    /// assert_eq!(session.pop_value("flash").await?, Some(serde_json::json!("saved")));
+    /// assert_eq!(session.pop_value("flash").await?, None);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn pop_value(&self, key: &str) -> Result<Option<Value>> {
         self.write(|data| {
             let removed = data.shift_remove(key);
@@ -232,7 +380,25 @@ impl Session {
         .await
     }
 
-    /// Removes `key` and returns its value converted to `T`.
+    /// Removes `key` and returns its value converted to `T`; `None` when absent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("next", "/cart").await?;
+    /// assert_eq!(session.pop::<String>("next").await?.as_deref(), Some("/cart"));
+    /// assert!(!session.contains("next").await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::Serialization`] if the removed value does not convert to `T` (it is removed
+    /// all the same).
     pub async fn pop<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         self.pop_value(key)
             .await?
@@ -243,11 +409,44 @@ impl Session {
 
     /// Django's `pop(key, default)`: the value, or `default` when absent (then the session is
     /// not modified).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert_eq!(session.pop_or("page", 1).await?, 1);
+    /// assert!(!session.is_modified());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::Serialization`] if the removed value does not convert to `T`.
     pub async fn pop_or<T: DeserializeOwned>(&self, key: &str, default: T) -> Result<T> {
         Ok(self.pop(key).await?.unwrap_or(default))
     }
 
     /// Django's `setdefault`: the existing value, or stores and returns `default`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert_eq!(session.setdefault("lang", "en".to_owned()).await?, "en");
+    /// assert_eq!(session.setdefault("lang", "fr".to_owned()).await?, "en");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::Serialization`] if the stored value does not convert to `T`, or `default` has no
+    /// JSON form.
     pub async fn setdefault<T: Serialize + DeserializeOwned>(
         &self,
         key: &str,
@@ -261,6 +460,22 @@ impl Session {
     }
 
     /// Django's `update`: inserts every pair; always marks the session modified.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// use serde_json::json;
+    /// session.update([("a", json!(1)), ("b", json!(2))]).await?;
+    /// assert_eq!(session.keys().await?, ["a", "b"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn update<K, I>(&self, entries: I) -> Result<()>
     where
         K: Into<String>,
@@ -274,38 +489,147 @@ impl Session {
     }
 
     /// Django's `key in session` / `has_key`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("user", 1).await?;
+    /// assert!(session.contains("user").await?);
+    /// assert!(!session.contains("admin").await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn contains(&self, key: &str) -> Result<bool> {
         self.read(|data| data.contains_key(key)).await
     }
 
-    /// The keys, in insertion order.
+    /// The keys, in insertion order (as a Python dict keeps them).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("b", 1).await?;
+    /// session.insert("a", 2).await?;
+    /// assert_eq!(session.keys().await?, ["b", "a"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn keys(&self) -> Result<Vec<String>> {
         self.read(|data| data.keys().cloned().collect()).await
     }
 
     /// The values, in insertion order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("b", 1).await?;
+    /// session.insert("a", 2).await?;
+    /// assert_eq!(session.values().await?, [serde_json::json!(1), serde_json::json!(2)]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn values(&self) -> Result<Vec<Value>> {
         self.read(|data| data.values().cloned().collect()).await
     }
 
     /// The key/value pairs, in insertion order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("a", true).await?;
+    /// assert_eq!(session.items().await?, [("a".to_owned(), serde_json::json!(true))]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn items(&self) -> Result<Vec<(String, Value)>> {
         self.read(|data| data.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .await
     }
 
     /// How many keys the data holds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert_eq!(session.len().await?, 0);
+    /// session.insert("a", 1).await?;
+    /// assert_eq!(session.len().await?, 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn len(&self) -> Result<usize> {
         self.read(SessionData::len).await
     }
 
     /// A snapshot of the whole data, without copying it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("a", 1).await?;
+    /// let data = session.data().await?;
+    /// assert_eq!(data["a"], 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn data(&self) -> Result<Arc<SessionData>> {
         self.ensure_loaded().await?;
         Ok(self.state().data.clone().expect("loaded above"))
     }
 
     /// Django's `clear()`: empties the data without loading it; the key is kept.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("a", 1).await?;
+    /// session.clear();
+    /// assert_eq!(session.len().await?, 0);
+    /// assert!(session.is_modified());
+    /// # Ok(()) }
+    /// ```
     pub fn clear(&self) {
         let mut state = self.state();
         state.data = Some(Arc::default());
@@ -315,6 +639,26 @@ impl Session {
 
     /// Django's `flush()`: empties the data, deletes the stored session and drops the key
     /// (logout). The middleware then deletes the cookie.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("user", 7).await?;
+    /// session.save().await?;
+    /// let key = session.session_key().unwrap();
+    /// session.flush().await?;
+    /// assert_eq!(session.session_key(), None);
+    /// assert!(!sessions.store().exists(&key).await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the store could not delete the session. The data in this handle is
+    /// already empty; the stored session may remain.
     pub async fn flush(&self) -> Result<()> {
         self.clear();
         let key = self.session_key();
@@ -328,9 +672,32 @@ impl Session {
         Ok(())
     }
 
-    /// Django's `cycle_key()`: the same data under a new key (call it on login). The new
-    /// session is created before the old one is deleted, so if creating fails nothing is
-    /// lost and the old key still works.
+    /// Django's `cycle_key()`: the same data under a new key (call it on login, against
+    /// session fixation). The new session is created before the old one is deleted, so if
+    /// creating fails nothing is lost and the old key still works.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("cart", [1]).await?;
+    /// session.save().await?;
+    /// let before = session.session_key().unwrap();
+    /// session.insert("user", 7).await?; // logging in
+    /// session.cycle_key().await?;
+    /// assert_ne!(session.session_key().unwrap(), before);
+    /// assert!(!sessions.store().exists(&before).await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::KeyCollision`] if every fresh key tried was taken; [`Error::TooLarge`] if the
+    /// engine cannot keep the data (a cookie over the browser's limit); [`Error::Backend`] if the
+    /// old session could not be deleted (the new one exists by then).
     pub async fn cycle_key(&self) -> Result<()> {
         self.ensure_loaded().await?;
         let old = self.session_key();
@@ -341,8 +708,27 @@ impl Session {
         Ok(())
     }
 
-    /// Persists the session: creates it under a fresh key if it has none, else updates it.
-    /// Fails with [`Error::SessionDeleted`] if another request deleted it meanwhile.
+    /// Persists the session: creates it under a fresh key if it has none, else updates it. The
+    /// middleware calls this after the handler; call it yourself outside the middleware.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.insert("visits", 1).await?;
+    /// session.save().await?;
+    /// assert!(session.session_key().is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::SessionDeleted`] if another request deleted the session meanwhile (a logout);
+    /// [`Error::KeyCollision`] if every fresh key tried for a new session was taken;
+    /// [`Error::TooLarge`] if the engine cannot keep the data. The stored copy is unchanged.
     pub async fn save(&self) -> Result<()> {
         if self.session_key().is_none() {
             return self.create().await;
@@ -397,6 +783,23 @@ impl Session {
 
     /// Django's `set_expiry`: seconds, a datetime, a duration, `0` / [`Expiry::BrowserClose`]
     /// for a browser-length cookie, or [`Expiry::Default`] to return to the settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.set_expiry(3600).await?;
+    /// assert_eq!(session.get_expiry_age().await?, 3600);
+    /// session.set_expiry(0).await?;
+    /// assert!(session.get_expire_at_browser_close().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
         match expiry.into().to_stored(self.backend().context.now()) {
             Some(value) => self.insert_value(EXPIRY_KEY, value).await,
@@ -405,22 +808,86 @@ impl Session {
     }
 
     /// Seconds until the session expires, counted from now (Django's `get_expiry_age()`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert_eq!(session.get_expiry_age().await?, sessions.settings().cookie_age);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn get_expiry_age(&self) -> Result<i64> {
         self.get_expiry_age_with(ExpiryArgs::default()).await
     }
 
     /// `get_expiry_age` with Django's `modification=` / `expiry=` overrides.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// use session_core::{ExpiryArgs, StoredExpiry};
+    /// let args = ExpiryArgs { expiry: Some(StoredExpiry::Seconds(60.0)), ..Default::default() };
+    /// assert_eq!(session.get_expiry_age_with(args).await?, 60);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed. (never when `args.expiry` is given).
     pub async fn get_expiry_age_with(&self, args: ExpiryArgs) -> Result<i64> {
         let (expiry, modification) = self.resolve_expiry(args).await?;
         Ok(expiry.age(modification, self.backend().context.settings().cookie_age))
     }
 
     /// When the session expires (Django's `get_expiry_date()`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.set_expiry(60).await?;
+    /// let left = session.get_expiry_date().await? - chrono::Utc::now();
+    /// assert!(left.num_seconds() <= 60);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn get_expiry_date(&self) -> Result<DateTime<Utc>> {
         self.get_expiry_date_with(ExpiryArgs::default()).await
     }
 
     /// `get_expiry_date` with Django's `modification=` / `expiry=` overrides.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// use session_core::ExpiryArgs;
+    /// let modification = chrono::DateTime::UNIX_EPOCH;
+    /// let args = ExpiryArgs { modification: Some(modification), ..Default::default() };
+    /// let age = sessions.settings().cookie_age;
+    /// assert_eq!(session.get_expiry_date_with(args).await?, modification + chrono::TimeDelta::seconds(age));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn get_expiry_date_with(&self, args: ExpiryArgs) -> Result<DateTime<Utc>> {
         let (expiry, modification) = self.resolve_expiry(args).await?;
         Ok(expiry.date(modification, self.backend().context.settings().cookie_age))
@@ -439,6 +906,22 @@ impl Session {
 
     /// Whether the cookie should last only until the browser closes: the setting, unless a
     /// custom expiry says otherwise (`0` means yes, anything else no).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert!(!session.get_expire_at_browser_close().await?); // SESSION_EXPIRE_AT_BROWSER_CLOSE
+    /// session.set_expiry(0).await?;
+    /// assert!(session.get_expire_at_browser_close().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn get_expire_at_browser_close(&self) -> Result<bool> {
         let setting = self.backend().context.settings().expire_at_browser_close;
         self.read(|data| match data.get(EXPIRY_KEY) {
@@ -450,19 +933,64 @@ impl Session {
         .await
     }
 
-    /// Django's `set_test_cookie()`.
+    /// Django's `set_test_cookie()`: checks on the next request that the browser keeps cookies.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.set_test_cookie().await?;
+    /// assert!(session.test_cookie_worked().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn set_test_cookie(&self) -> Result<()> {
         self.insert_value(TEST_COOKIE_NAME, Value::from(TEST_COOKIE_VALUE))
             .await
     }
 
     /// Django's `test_cookie_worked()`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// assert!(!session.test_cookie_worked().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn test_cookie_worked(&self) -> Result<bool> {
         self.read(|data| data.get(TEST_COOKIE_NAME) == Some(&Value::from(TEST_COOKIE_VALUE)))
             .await
     }
 
     /// Django's `delete_test_cookie()`; returns whether it was there.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
+    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// # })?;
+    /// # let session = sessions.session(None);
+    /// session.set_test_cookie().await?;
+    /// assert!(session.delete_test_cookie().await?);
+    /// assert!(!session.delete_test_cookie().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Backend`] if the data had to be loaded and the store failed.
     pub async fn delete_test_cookie(&self) -> Result<bool> {
         Ok(self.pop_value(TEST_COOKIE_NAME).await?.is_some())
     }
