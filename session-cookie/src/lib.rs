@@ -51,6 +51,7 @@
 //! - **`cycle_key` in signed mode** gives the same value when the data and the second are
 //!   the same, as in Django: a cookie cannot be invalidated, so a new value would protect
 //!   nothing. Encrypted values differ every time.
+#![warn(missing_docs)]
 
 mod config;
 mod encrypted;

@@ -38,6 +38,7 @@
 //!   by a crash more than an hour ago (Django never does), without counting them.
 //! - Saving a session whose file was deleted meanwhile is the "deleted mid-request" error.
 //!   As in Django, a delete that lands between that check and the rename is lost.
+#![warn(missing_docs)]
 
 mod files;
 mod store;
