@@ -107,6 +107,8 @@ mod cache;
 mod memcached;
 #[cfg(feature = "memory")]
 mod memory;
+#[cfg(feature = "memory")]
+mod memory_store;
 #[cfg(feature = "redis")]
 mod redis_cache;
 mod store;
@@ -118,6 +120,8 @@ pub use cache::Cache;
 pub use memcached::MemcachedCache;
 #[cfg(feature = "memory")]
 pub use memory::{DEFAULT_CAPACITY_BYTES, MemoryCache};
+#[cfg(feature = "memory")]
+pub use memory_store::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis_cache::RedisCache;
 pub use store::{CacheStore, DEFAULT_PREFIX};

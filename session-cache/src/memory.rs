@@ -1,4 +1,5 @@
-//! [`MemoryCache`]: an in-process cache on moka, the embedded default.
+//! The in-process cache on moka, shared by [`MemoryCache`] (strings, for any [`Cache`]
+//! user) and [`MemoryStore`](crate::MemoryStore) (decoded sessions).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,15 +15,119 @@ use crate::cache::Cache;
 /// Default capacity: 64 MiB of keys and values.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A bounded in-process cache: entries expire after their own TTL, and the least recently
-/// used ones are evicted when the capacity (in bytes of keys and values) is reached.
+/// What an entry weighs against the capacity, in bytes (an estimate is fine).
+pub(crate) trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+impl Weigh for Arc<str> {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A bounded map from keys to values with a TTL each, atomic add and replace, and LRU
+/// eviction.
 ///
 /// Eviction is LRU, not moka's default TinyLFU: TinyLFU may refuse to admit a new entry
 /// into a full cache, which for sessions means a visitor who just logged in is logged out
 /// on the next request while long-idle sessions stay.
+#[derive(Debug, Clone)]
+pub(crate) struct Entries<V: Clone + Send + Sync + 'static> {
+    moka: Moka<String, Entry<V>>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry<V> {
+    value: V,
+    ttl: Duration,
+}
+
+/// Each entry lives for its own TTL, restarted when it is written.
+struct OwnTtl;
+
+impl<V> Expiry<String, Entry<V>> for OwnTtl {
+    fn expire_after_create(&self, _: &String, entry: &Entry<V>, _: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        entry: &Entry<V>,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+impl<V: Weigh + Clone + Send + Sync + 'static> Entries<V> {
+    /// At most `bytes` of keys and values.
+    pub(crate) fn with_capacity(bytes: u64) -> Self {
+        let moka = Moka::builder()
+            .max_capacity(bytes)
+            .weigher(|key: &String, entry: &Entry<V>| {
+                u32::try_from(key.len() + entry.value.weight()).unwrap_or(u32::MAX)
+            })
+            .expire_after(OwnTtl)
+            .eviction_policy(EvictionPolicy::lru())
+            .build();
+        Entries { moka }
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Option<V> {
+        self.moka.get(key).await.map(|entry| entry.value)
+    }
+
+    pub(crate) async fn set(&self, key: &str, value: V, ttl: Duration) {
+        self.moka.insert(key.to_owned(), Entry { value, ttl }).await;
+    }
+
+    /// Stores only if nothing is there; true when it stored.
+    pub(crate) async fn add(&self, key: &str, value: V, ttl: Duration) -> bool {
+        self.moka
+            .entry_by_ref(key)
+            .or_insert(Entry { value, ttl })
+            .await
+            .is_fresh()
+    }
+
+    /// Stores only if something is there; true when it stored.
+    pub(crate) async fn replace(&self, key: &str, value: V, ttl: Duration) -> bool {
+        let new = Entry { value, ttl };
+        let outcome = self
+            .moka
+            .entry_by_ref(key)
+            .and_compute_with(|current| {
+                std::future::ready(match current {
+                    Some(_) => Op::Put(new),
+                    None => Op::Nop,
+                })
+            })
+            .await;
+        matches!(outcome, CompResult::ReplacedWith(_))
+    }
+
+    pub(crate) async fn delete(&self, key: &str) {
+        self.moka.invalidate(key).await;
+    }
+
+    #[cfg(test)]
+    pub(crate) async fn settle(&self) -> u64 {
+        self.moka.run_pending_tasks().await;
+        self.moka.weighted_size()
+    }
+}
+
+/// A bounded in-process [`Cache`] of strings: entries expire after their own TTL, and the
+/// least recently used ones are evicted when the capacity (in bytes of keys and values)
+/// is reached (LRU, not moka's TinyLFU, which may turn a new session away from a full
+/// cache).
 ///
-/// Sessions live in this process only: use it for one-process apps and tests, and a cache
-/// server when several processes serve the same site. Clones share the entries.
+/// For in-process sessions, [`MemoryStore`](crate::MemoryStore) is faster: it keeps
+/// sessions decoded. This cache serves where a [`Cache`] is needed, such as in front of a
+/// database with `session-cachedb`. Clones share the entries.
 ///
 /// ```
 /// use session_cache::MemoryCache;
@@ -31,32 +136,7 @@ pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 /// ```
 #[derive(Debug, Clone)]
 pub struct MemoryCache {
-    entries: Moka<String, Entry>,
-}
-
-#[derive(Debug, Clone)]
-struct Entry {
-    value: Arc<str>,
-    ttl: Duration,
-}
-
-/// Each entry lives for its own TTL, restarted when it is written.
-struct OwnTtl;
-
-impl Expiry<String, Entry> for OwnTtl {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _at: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &String,
-        entry: &Entry,
-        _at: Instant,
-        _left: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
-    }
+    entries: Entries<Arc<str>>,
 }
 
 impl Default for MemoryCache {
@@ -68,21 +148,8 @@ impl Default for MemoryCache {
 impl MemoryCache {
     /// A cache holding at most `bytes` of keys and values.
     pub fn with_capacity(bytes: u64) -> Self {
-        let entries = Moka::builder()
-            .max_capacity(bytes)
-            .weigher(|key: &String, entry: &Entry| {
-                u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
-            })
-            .expire_after(OwnTtl)
-            .eviction_policy(EvictionPolicy::lru())
-            .build();
-        MemoryCache { entries }
-    }
-
-    fn entry(value: &str, ttl: Duration) -> Entry {
-        Entry {
-            value: Arc::from(value),
-            ttl,
+        MemoryCache {
+            entries: Entries::with_capacity(bytes),
         }
     }
 }
@@ -90,42 +157,24 @@ impl MemoryCache {
 #[async_trait]
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.entries.get(key).await.map(|e| e.value.to_string()))
+        Ok(self.entries.get(key).await.map(|value| value.to_string()))
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {
-        self.entries
-            .insert(key.to_owned(), Self::entry(value, ttl))
-            .await;
+        self.entries.set(key, Arc::from(value), ttl).await;
         Ok(())
     }
 
     async fn add(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
-        let entry = self
-            .entries
-            .entry_by_ref(key)
-            .or_insert(Self::entry(value, ttl))
-            .await;
-        Ok(entry.is_fresh())
+        Ok(self.entries.add(key, Arc::from(value), ttl).await)
     }
 
     async fn replace(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
-        let new = Self::entry(value, ttl);
-        let outcome = self
-            .entries
-            .entry_by_ref(key)
-            .and_compute_with(|current| {
-                std::future::ready(match current {
-                    Some(_) => Op::Put(new),
-                    None => Op::Nop,
-                })
-            })
-            .await;
-        Ok(matches!(outcome, CompResult::ReplacedWith(_)))
+        Ok(self.entries.replace(key, Arc::from(value), ttl).await)
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        self.entries.invalidate(key).await;
+        self.entries.delete(key).await;
         Ok(())
     }
 }
@@ -143,14 +192,13 @@ mod tests {
         for n in 0..1_000 {
             let key = format!("session{n}");
             assert!(cache.add(&key, &value, ttl).await.unwrap());
-            cache.entries.run_pending_tasks().await;
+            cache.entries.settle().await;
             assert!(
                 cache.get(&key).await.unwrap().is_some(),
                 "session {n} was turned away"
             );
         }
-        cache.entries.run_pending_tasks().await;
-        assert!(cache.entries.weighted_size() <= 64 * 1024);
+        assert!(cache.entries.settle().await <= 64 * 1024);
         assert!(cache.get("session0").await.unwrap().is_none());
     }
 }

@@ -3,10 +3,11 @@
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use conformance::Env;
-use session_cache::{CacheStore, MemcachedCache, MemoryCache, RedisCache, Timeouts};
+use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
 use session_core::SessionStore;
 
 /// One in-process cache for the whole binary: a case reopening its store (same prefix)
@@ -28,6 +29,29 @@ fn store<C: session_cache::Cache + 'static>(
 conformance::suite!(in_process, [server, clock], |env: Env| async move {
     store(memory(), &env)
 });
+
+/// The decoded in-process store; a case reopening it (same namespace) sees the same
+/// sessions.
+fn memory_store(env: &Env) -> MemoryStore {
+    static STORES: OnceLock<Mutex<HashMap<String, MemoryStore>>> = OnceLock::new();
+    let mut stores = STORES.get_or_init(Default::default).lock().unwrap();
+    match stores.get(env.namespace()) {
+        Some(store) => store.reopen(env.context()),
+        None => {
+            let store = MemoryStore::new(env.context());
+            stores.insert(env.namespace().to_owned(), store.clone());
+            store
+        }
+    }
+}
+
+conformance::suite!(
+    memory_store_decoded,
+    [server, clock],
+    |env: Env| async move {
+        Ok::<_, session_core::Error>(Arc::new(memory_store(&env)) as Arc<dyn SessionStore>)
+    }
+);
 
 conformance::suite!(redis, [server, clock], |env: Env| async move {
     store(

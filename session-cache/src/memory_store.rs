@@ -1,0 +1,198 @@
+//! [`MemoryStore`]: in-process sessions, kept decoded.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use session_core::{
+    Error, Result, SecretKey, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+};
+
+use crate::memory::{DEFAULT_CAPACITY_BYTES, Entries, Weigh};
+
+/// The shortest TTL an entry gets: an already-expired session is filtered out by `load`.
+const MIN_TTL: Duration = Duration::from_secs(1);
+
+/// Sessions in this process's memory: the in-process cache engine.
+///
+/// Entries are the sessions themselves (their data, shared, and expiry), not Django's
+/// signed encoding: no other process can read this memory, so there is nobody to sign
+/// for, and loads and saves skip the codec entirely. Capacity, TTLs and LRU eviction are
+/// those of [`MemoryCache`](crate::MemoryCache). Clones share the sessions.
+///
+/// As with the signing engines, a session saved under one `SECRET_KEY` is no session under
+/// another unless that key is among the fallbacks: each entry remembers which secret it was
+/// written under.
+///
+/// ```
+/// use session_cache::MemoryStore;
+/// use session_core::{SessionManager, SessionSettings};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> session_core::Result<()> {
+/// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+///     Ok(MemoryStore::new(ctx))
+/// })?;
+/// let session = sessions.session(None);
+/// session.insert("visits", 1).await?;
+/// session.save().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    entries: Entries<Stored>,
+    ctx: StoreContext,
+    /// The current secret's tag, then the fallbacks'.
+    secrets: Arc<[u64]>,
+}
+
+#[derive(Debug, Clone)]
+struct Stored {
+    record: SessionRecord,
+    secret: u64,
+}
+
+/// Tells secrets apart within this process (not a MAC: nothing leaves the process).
+fn secret_tag(secret: &SecretKey) -> u64 {
+    static HASHER: OnceLock<RandomState> = OnceLock::new();
+    HASHER
+        .get_or_init(RandomState::new)
+        .hash_one(secret.expose())
+}
+
+impl Weigh for Stored {
+    fn weight(&self) -> usize {
+        self.record.weight()
+    }
+}
+
+impl Weigh for SessionRecord {
+    fn weight(&self) -> usize {
+        self.data()
+            .iter()
+            .map(|(key, value)| key.len() + json_weight(value))
+            .sum()
+    }
+}
+
+/// About the bytes `value` takes as JSON, without writing it out.
+fn json_weight(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| json_weight(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() + 4 + json_weight(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+impl MemoryStore {
+    /// A store of at most 64 MiB of sessions ([`DEFAULT_CAPACITY_BYTES`]).
+    pub fn new(ctx: StoreContext) -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY_BYTES, ctx)
+    }
+
+    /// A store of at most about `bytes` of session data (measured as JSON).
+    pub fn with_capacity(bytes: u64, ctx: StoreContext) -> Self {
+        Self::over(Entries::with_capacity(bytes), ctx)
+    }
+
+    /// The same sessions, under another context (other settings, secrets or clock).
+    pub fn reopen(&self, ctx: StoreContext) -> Self {
+        Self::over(self.entries.clone(), ctx)
+    }
+
+    fn over(entries: Entries<Stored>, ctx: StoreContext) -> Self {
+        let secrets = ctx.settings().secrets().all().map(secret_tag).collect();
+        MemoryStore {
+            entries,
+            ctx,
+            secrets,
+        }
+    }
+
+    /// `record` as an entry, and how long it lives.
+    fn entry(&self, record: &SessionRecord) -> (Stored, Duration) {
+        let ttl = record.ttl(self.ctx.now()).unwrap_or(MIN_TTL).max(MIN_TTL);
+        let stored = Stored {
+            record: record.clone(),
+            secret: self.secrets[0],
+        };
+        (stored, ttl)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        Ok(self.entries.get(key.as_str()).await.is_some())
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let (stored, ttl) = self.entry(record);
+        if self.entries.add(key.as_str(), stored, ttl).await {
+            Ok(key.clone())
+        } else {
+            Err(Error::KeyCollision)
+        }
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let (stored, ttl) = self.entry(record);
+        if self.entries.replace(key.as_str(), stored, ttl).await {
+            Ok(key.clone())
+        } else {
+            Err(Error::SessionDeleted)
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.entries.delete(key.as_str()).await;
+        Ok(())
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let now = self.ctx.now();
+        Ok(self
+            .entries
+            .get(key.as_str())
+            .await
+            .filter(|stored| self.secrets.contains(&stored.secret))
+            .map(|stored| stored.record)
+            .filter(|record| !record.is_expired(now)))
+    }
+
+    /// Entries expire by themselves: nothing to do.
+    async fn clear_expired(&self) -> Result<u64> {
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn weight_follows_the_json_size() {
+        let small = SessionRecord::new(
+            json!({"a": 1}).as_object().unwrap().clone(),
+            chrono::Utc::now(),
+        );
+        let big = SessionRecord::new(
+            json!({"a": "x".repeat(10_000), "b": [1, 2, {"c": null}]})
+                .as_object()
+                .unwrap()
+                .clone(),
+            chrono::Utc::now(),
+        );
+        assert!(small.weight() < 20);
+        let json_len = serde_json::to_string(big.data()).unwrap().len();
+        assert!(big.weight().abs_diff(json_len) < 50, "{}", big.weight());
+    }
+}
