@@ -12,7 +12,7 @@
 use axum::extract::Query;
 use axum::{Router, routing::get};
 use serde::Deserialize;
-use session_cache::{CacheStore, MemoryCache};
+use session_cache::MemoryStore;
 use session_core::{Session, SessionManager, SessionSettings};
 use session_middleware::{SessionError, SessionLayer};
 
@@ -45,7 +45,7 @@ async fn logout(session: Session) -> Result<&'static str, SessionError> {
 /// The app over in-process sessions.
 pub fn app(secret: &str) -> session_core::Result<Router> {
     let sessions = SessionManager::build(SessionSettings::new(secret)?, |ctx| {
-        Ok(CacheStore::new(MemoryCache::default(), ctx))
+        Ok(MemoryStore::new(ctx))
     })?;
     Ok(Router::new()
         .route("/", get(whoami))
