@@ -1,6 +1,6 @@
 //! # session-cli
 //!
-//! The `sessions` command and the configuration it shares with the demo app:
+//! The `sessions` command:
 //!
 //! ```text
 //! sessions clear-expired            # Django's clearsessions, for cron
@@ -11,12 +11,8 @@
 //!
 //! Every command reads Django's setting names from the environment (`SESSION_ENGINE`,
 //! `DATABASE_URL`, `CACHE_URL`, `SESSION_FILE_PATH`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`,
-//! `SESSION_COOKIE_AGE`, ...) or the matching flags (`--engine`, `--database-url`, ...).
+//! `SESSION_COOKIE_AGE`, ...) or the matching flags (`--engine`, `--database-url`, ...):
+//! see [`session_config::Config`].
 
 pub mod bench;
 pub mod commands;
-pub mod config;
-pub mod engine;
-pub mod secret;
-
-pub use config::{Config, EngineKind};

@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use session_cli::{Config, commands, engine};
+use session_cli::commands;
+use session_config::{Config, engine};
 
 /// Manage Django-style sessions: clear expired ones, show one, decode a signed value.
 #[derive(Debug, Parser)]
