@@ -6,8 +6,8 @@ pub mod table;
 
 use std::time::Duration;
 
-use crate::bench::stats::{Summary, ratio};
-use crate::bench::workload::Workload;
+use crate::stats::{Summary, ratio};
+use crate::workload::Workload;
 
 /// One cell: an engine through the session layer, and its raw baseline on the same backend.
 #[derive(Debug, Clone, PartialEq)]

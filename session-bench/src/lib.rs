@@ -1,11 +1,15 @@
-//! `sessions bench`: every engine against the others and against its raw client.
+//! # session-bench
+//!
+//! Every engine against the others and against its raw client (not published):
 //!
 //! ```text
-//! sessions bench --quick                          # about a minute, 2 KiB, 16 clients
-//! sessions bench                                  # every workload x payload x concurrency
-//! sessions bench --engine embedded --workload load-hit,save --payload 2k --concurrency 16
-//! sessions bench --duration 2s --json bench.json --svg bench.svg
+//! session-bench --quick                           # about a minute, 2 KiB, 16 clients
+//! session-bench                                   # every workload x payload x concurrency
+//! session-bench --engine embedded --workload load-hit,save --payload 2k --concurrency 16
+//! session-bench --duration 2s --json bench.json --svg bench.svg
 //! ```
+//!
+//! (`cargo run --release -p session-bench -- --quick` from the workspace.)
 //!
 //! Each cell (engine, workload, payload, concurrency) runs N clients as tokio tasks for a
 //! warm-up and then a measured window, through the API applications use: a
@@ -27,6 +31,8 @@
 //! - **A load that returns the wrong answer is an error**, counted and reported: a broken
 //!   engine cannot look fast.
 //! - The signing secret is the benchmark's own; the configured `SECRET_KEY` is not read.
+//! - **A binary of its own**, not a `sessions` subcommand: the published CLI does not pull
+//!   the raw clients (sqlx, redis, memcache), the histogram and the progress bar.
 
 pub mod baselines;
 pub mod engines;
@@ -45,11 +51,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use session_core::{SessionKey, SessionManager, SessionSettings, StoreContext};
 
-use crate::bench::engines::{EngineSpec, Opened, Setup, Skip};
-use crate::bench::report::{RawRow, Report, Row, RunInfo};
-use crate::bench::runner::{CellShape, Keys, run_cell};
-use crate::bench::target::{Payload, SessionTarget, Target};
-use crate::bench::workload::Workload;
+use crate::engines::{EngineSpec, Opened, Setup, Skip};
+use crate::report::{RawRow, Report, Row, RunInfo};
+use crate::runner::{CellShape, Keys, run_cell};
+use crate::target::{Payload, SessionTarget, Target};
+use crate::workload::Workload;
 
 /// Concurrency levels of a full run.
 pub const CONCURRENCY: [usize; 3] = [1, 16, 64];
@@ -60,7 +66,7 @@ pub const QUICK_BUDGET: Duration = Duration::from_secs(50);
 /// Sessions stored before the cells of a payload run, for loads and saves to pick from.
 pub const SEEDED_SESSIONS: usize = 256;
 
-/// `sessions bench` options.
+/// `session-bench` options.
 #[derive(Debug, Clone, Default, Args)]
 pub struct BenchArgs {
     /// A run of about a minute: 2 KiB payload, 16 clients, short cells.
@@ -276,7 +282,7 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
             }
         }
         if let Err(e) = (engine.teardown)().await {
-            progress.suspend(|| eprintln!("sessions bench: cleaning up {}: {e}", spec.name));
+            progress.suspend(|| eprintln!("session-bench: cleaning up {}: {e}", spec.name));
         }
     }
     progress.finish_and_clear();

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use session_core::{SessionManager, SessionStore, StoreContext};
 
-use crate::bench::baselines::Raw;
-use crate::bench::target::{Payload, SessionTarget, Target};
+use crate::baselines::Raw;
+use crate::target::{Payload, SessionTarget, Target};
 
 /// The session layer over `store`, named `name` in reports.
 pub struct StoreRaw {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use session_cookie::CookieStore;
 
 use super::{Opened, Setup, Skip};
-use crate::bench::baselines::cookie::CookieRaw;
+use crate::baselines::cookie::CookieRaw;
 
 pub async fn signed(setup: Setup) -> Result<Opened, Skip> {
     let store = CookieStore::new(setup.ctx.clone()).map_err(|e| Skip(e.to_string()))?;

@@ -1,4 +1,4 @@
-//! `sessions bench` through the binary, on the embedded engines only, with tiny cells.
+//! `session-bench` through the binary, on the embedded engines only, with tiny cells.
 
 use std::process::Command;
 
@@ -19,9 +19,8 @@ fn bench_on_embedded_engines_prints_the_table_and_writes_json_and_svg() {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join("bench.json");
     let svg_path = dir.path().join("bench.svg");
-    let out = Command::new(env!("CARGO_BIN_EXE_sessions"))
+    let out = Command::new(env!("CARGO_BIN_EXE_session-bench"))
         .args([
-            "bench",
             "--engine",
             "embedded",
             "--workload",
@@ -100,12 +99,12 @@ fn bench_on_embedded_engines_prints_the_table_and_writes_json_and_svg() {
 #[test]
 fn bad_filters_fail_with_a_message() {
     for args in [
-        &["bench", "--engine", "oracle"][..],
-        &["bench", "--workload", "update"],
-        &["bench", "--payload", "2mb"],
-        &["bench", "--duration", "soon"],
+        &["--engine", "oracle"][..],
+        &["--workload", "update"],
+        &["--payload", "2mb"],
+        &["--duration", "soon"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_sessions"))
+        let out = Command::new(env!("CARGO_BIN_EXE_session-bench"))
             .args(args)
             .output()
             .unwrap();

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use session_core::{Result, async_trait};
 
-use crate::bench::baselines::{Raw, RawKeys};
-use crate::bench::target::{Payload, Target, wrong_answer};
-use crate::bench::workload::Op;
+use crate::baselines::{Raw, RawKeys};
+use crate::target::{Payload, Target, wrong_answer};
+use crate::workload::Op;
 
 /// The three commands a raw key/value baseline needs.
 #[async_trait]
@@ -124,7 +124,7 @@ impl Kv for MemoryKv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::payload::session_data;
+    use crate::payload::session_data;
     use session_core::{SessionSettings, StoreContext};
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use redis::cluster_async::ClusterConnection;
 use session_cache::Timeouts;
 use session_core::{Error, Result, async_trait};
 
-use crate::bench::baselines::kv::Kv;
+use crate::baselines::kv::Kv;
 
 /// A redis-rs connection: one multiplexed connection, or a cluster connection.
 #[derive(Clone)]

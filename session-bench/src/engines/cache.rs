@@ -7,9 +7,9 @@ use session_cache::{Cache, CacheStore, MemcachedCache, MemoryCache, RedisCache, 
 use session_core::{SessionKey, SessionStore};
 
 use super::{BENCH_TTL, MEMORY_CACHE_BYTES, Opened, Setup, Skip, env_url, redact};
-use crate::bench::baselines::kv::{Kv, KvRaw, MemoryKv};
-use crate::bench::baselines::memcached::MemcachedKv;
-use crate::bench::baselines::redis::{RedisKv, delete_prefixed};
+use crate::baselines::kv::{Kv, KvRaw, MemoryKv};
+use crate::baselines::memcached::MemcachedKv;
+use crate::baselines::redis::{RedisKv, delete_prefixed};
 
 /// The Redis URL: `REDIS_URL`, or the test services' default.
 pub fn redis_url() -> String {

@@ -1,7 +1,7 @@
 //! The text table printed on stdout.
 
-use crate::bench::payload;
-use crate::bench::report::{Report, format_latency, format_rate};
+use crate::payload;
+use crate::report::{Report, format_latency, format_rate};
 
 const HEADERS: [&str; 10] = [
     "engine",
@@ -88,7 +88,7 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::sample;
+    use crate::report::sample;
 
     #[test]
     fn lists_every_row_aligned_and_the_skipped_engines() {

@@ -1,4 +1,4 @@
-//! The engines `sessions bench` knows, each with its raw baseline. Adding an engine is one
+//! The engines `session-bench` knows, each with its raw baseline. Adding an engine is one
 //! [`EngineSpec`] in [`all`] and one `open` function returning an [`Opened`] (or a
 //! [`Skip`] when its server is not there).
 
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use session_core::{Result, SessionStore, StoreContext};
 
-use crate::bench::baselines::Raw;
+use crate::baselines::Raw;
 
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::bench::report::Report;
-use crate::bench::stats::Summary;
+use crate::report::Report;
+use crate::stats::Summary;
 
 /// Version of the JSON shape; bumped when a field changes meaning or goes away.
 pub const SHAPE_VERSION: u64 = 1;
@@ -90,7 +90,7 @@ pub fn render(report: &Report) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::sample;
+    use crate::report::sample;
 
     #[test]
     fn shape_of_the_json() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use session_db::{DbConfig, DbStore};
 
 use super::{Opened, Setup, Skip, env_url, redact};
-use crate::bench::baselines::sql::SqlRaw;
+use crate::baselines::sql::SqlRaw;
 
 /// `session-db`'s default pool: the engine and the raw client both get it.
 const MAX_CONNECTIONS: u32 = 10;

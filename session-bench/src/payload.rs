@@ -17,7 +17,7 @@ pub const READ_KEY: &str = "_auth_user_id";
 /// values, so compression does what it does on real sessions.
 ///
 /// ```
-/// let data = session_cli::bench::payload::session_data(2048);
+/// let data = session_bench::payload::session_data(2048);
 /// let len = serde_json::to_vec(&data).unwrap().len();
 /// assert!((2000..2100).contains(&len), "{len}");
 /// ```

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::payload;
-use crate::bench::report::{Report, Row, format_rate};
-use crate::bench::workload::Workload;
+use crate::payload;
+use crate::report::{Report, Row, format_rate};
+use crate::workload::Workload;
 
 const WIDTH: f64 = 960.0;
 const LABEL_WIDTH: f64 = 190.0;
@@ -42,7 +42,7 @@ pub fn render(report: &Report) -> String {
     let Some((size, clients)) = chosen_cell(report) else {
         let _ = write!(
             svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="60"><text x="10" y="30" font-family="sans-serif" font-size="14">sessions bench: no results</text></svg>"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="60"><text x="10" y="30" font-family="sans-serif" font-size="14">session-bench: no results</text></svg>"#
         );
         svg.push('\n');
         return svg;
@@ -103,7 +103,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="10" y="22" font-size="15" font-weight="bold">sessions bench: ops/s per engine and workload ({}, {clients} clients, log scale)</text>"#,
+        r#"<text x="10" y="22" font-size="15" font-weight="bold">session-bench: ops/s per engine and workload ({}, {clients} clients, log scale)</text>"#,
         escape(&payload::label(size))
     );
     let _ = writeln!(
@@ -208,7 +208,7 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::sample;
+    use crate::report::sample;
 
     #[test]
     fn the_svg_is_well_formed_with_one_bar_per_charted_row() {

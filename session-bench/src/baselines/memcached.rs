@@ -7,7 +7,7 @@ use memcache::exp::{AsyncMemcache, Ttl};
 use session_cache::Timeouts;
 use session_core::{Error, Result, async_trait};
 
-use crate::bench::baselines::kv::Kv;
+use crate::baselines::kv::Kv;
 
 /// An async memcached client over one or more servers (`host:port`).
 #[derive(Clone)]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use session_core::{Error, Result, SessionData, SessionManager, StoreContext, async_trait};
 
-use crate::bench::payload::{COUNTER_KEY, READ_KEY};
-use crate::bench::workload::Op;
+use crate::payload::{COUNTER_KEY, READ_KEY};
+use crate::workload::Op;
 
 /// Something the benchmark can time operations on, for one payload.
 #[async_trait]

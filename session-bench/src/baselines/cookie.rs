@@ -9,9 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use session_core::signing::Signer;
 use session_core::{Result, Secrets, async_trait};
 
-use crate::bench::baselines::Raw;
-use crate::bench::target::{Payload, Target, wrong_answer};
-use crate::bench::workload::Op;
+use crate::baselines::Raw;
+use crate::target::{Payload, Target, wrong_answer};
+use crate::workload::Op;
 
 /// Salt of the raw signature (any salt costs the same).
 const SALT: &str = "sessions.bench.raw";

@@ -10,7 +10,7 @@ use session_core::SessionStore;
 use super::cache::{memcached_parts, redis_parts, redis_teardown, redis_url};
 use super::db::{self, open_parts};
 use super::{MEMORY_CACHE_BYTES, Opened, Setup, Skip, Teardown};
-use crate::bench::baselines::store::StoreRaw;
+use crate::baselines::store::StoreRaw;
 
 fn skip(e: session_core::Error) -> Skip {
     Skip(e.to_string())

@@ -9,9 +9,9 @@ use sqlx::{AssertSqlSafe, Row};
 use session_core::{Error, Result, async_trait};
 use session_db::{DbConfig, Dialect, Pools};
 
-use crate::bench::baselines::{Raw, RawKeys};
-use crate::bench::target::{Payload, Target, wrong_answer};
-use crate::bench::workload::Op;
+use crate::baselines::{Raw, RawKeys};
+use crate::target::{Payload, Target, wrong_answer};
+use crate::workload::Op;
 
 /// Runs `$body` with `$pool` bound to the pool for `$role` (`writer` or `reader`).
 macro_rules! on_pool {

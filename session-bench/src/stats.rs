@@ -105,7 +105,7 @@ impl Summary {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_cli::bench::stats::{Latencies, Summary, Throughput};
+    /// use session_bench::stats::{Latencies, Summary, Throughput};
     /// let mut l = Latencies::new();
     /// for _ in 0..100 { l.record(Duration::from_millis(10)); }
     /// let s = Summary::of(&l, 1, Duration::from_secs(1), Throughput::Wall);

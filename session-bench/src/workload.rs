@@ -74,7 +74,7 @@ impl Workload {
     /// The `n`-th operation a client performs, counted from the client's first one.
     ///
     /// ```
-    /// use session_cli::bench::workload::{Op, Workload};
+    /// use session_bench::workload::{Op, Workload};
     /// assert_eq!(Workload::Save.op(7), Op::Save);
     /// let creates = (0..100).filter(|&n| Workload::Mixed.op(n) == Op::Create).count();
     /// assert_eq!(creates, 5);

@@ -24,7 +24,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use crate::bench::target::{Payload, Target};
+use crate::target::{Payload, Target};
 
 /// A raw client that can drive any payload.
 pub trait Raw: Send + Sync {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use session_core::{Error, Result, async_trait};
 
-use crate::bench::baselines::{Raw, RawKeys};
-use crate::bench::target::{Payload, Target, wrong_answer};
-use crate::bench::workload::Op;
+use crate::baselines::{Raw, RawKeys};
+use crate::target::{Payload, Target, wrong_answer};
+use crate::workload::Op;
 
 /// The raw file client for one directory.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use session_file::FileStore;
 
 use super::{Opened, Setup, Skip};
-use crate::bench::baselines::file::FileRaw;
+use crate::baselines::file::FileRaw;
 
 pub async fn open(setup: Setup) -> Result<Opened, Skip> {
     let dir = setup.work_dir.join("file-engine");

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::bench::stats::{Latencies, Summary, Throughput};
-use crate::bench::target::Target;
-use crate::bench::workload::{Op, Spread, Workload};
+use crate::stats::{Latencies, Summary, Throughput};
+use crate::target::Target;
+use crate::workload::{Op, Spread, Workload};
 
 /// How long a cell runs and how many clients it has.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,7 +134,7 @@ mod tests {
     use session_core::{Result, async_trait};
 
     use super::*;
-    use crate::bench::target::wrong_answer;
+    use crate::target::wrong_answer;
 
     /// A target that sleeps a fixed time per operation and counts what it was asked.
     #[derive(Default)]
