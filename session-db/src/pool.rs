@@ -12,10 +12,10 @@ use crate::dialect::Dialect;
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
 
-/// The connection pools of one store, public for tools that run their own SQL on exactly
-/// the pools the engine would use (the `sessions bench` raw baseline). SQLite has one writer connection (SQLite allows one writer at a
-/// time; queueing in the pool is cheaper than spinning on the file lock) and a reader pool
-/// (WAL lets readers run beside the writer). The servers use one pool for both.
+/// The connection pools of one store (exported only with the `bench-internals` feature, for
+/// the `session-bench` raw baseline). SQLite has one writer connection (SQLite allows one
+/// writer at a time; queueing in the pool is cheaper than spinning on the file lock) and a
+/// reader pool (WAL lets readers run beside the writer). The servers use one pool for both.
 #[derive(Debug, Clone)]
 pub enum Pools {
     #[cfg(feature = "sqlite")]

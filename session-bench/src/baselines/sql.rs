@@ -33,8 +33,7 @@ pub struct SqlRaw {
 #[derive(Debug)]
 struct Inner {
     pools: Pools,
-    dialect: Dialect,
-    table: String,
+    quoted_table: String,
     select: Arc<str>,
     update: Arc<str>,
     insert: Arc<str>,
@@ -53,7 +52,10 @@ impl SqlRaw {
         let dialect = Dialect::of_url(config.url())?;
         let pools = Pools::open(config)?;
         let table = config.table_name();
-        let t = dialect.quote(table);
+        let t = match dialect {
+            Dialect::MySql => format!("`{table}`"),
+            _ => format!("\"{table}\""),
+        };
         let p = |n: usize| match dialect {
             Dialect::Postgres => format!("${n}"),
             _ => "?".to_owned(),
@@ -62,8 +64,7 @@ impl SqlRaw {
         Ok(SqlRaw {
             inner: Arc::new(Inner {
                 pools,
-                dialect,
-                table: table.to_owned(),
+                quoted_table: t.clone(),
                 select: arc(format!(
                     "SELECT session_data FROM {t} WHERE session_key = {}",
                     p(1)
@@ -89,7 +90,7 @@ impl SqlRaw {
     /// Creates the table with Django's columns if it is missing (for a private in-memory
     /// SQLite database, which no engine migrates).
     pub async fn create_table(&self) -> Result<()> {
-        let t = self.inner.dialect.quote(&self.inner.table);
+        let t = &self.inner.quoted_table;
         let sql = format!(
             "CREATE TABLE IF NOT EXISTS {t} (session_key varchar(40) NOT NULL PRIMARY KEY, session_data text NOT NULL, expire_date datetime NOT NULL)"
         );
@@ -104,7 +105,7 @@ impl SqlRaw {
 
     /// Drops the table (the benchmark's own) and closes the pools.
     pub async fn drop_table(&self) -> Result<()> {
-        let t = self.inner.dialect.quote(&self.inner.table);
+        let t = &self.inner.quoted_table;
         let sql = format!("DROP TABLE IF EXISTS {t}");
         let dropped = on_pool!(&self.inner.pools, writer, |pool| {
             sqlx::query(AssertSqlSafe(sql))
