@@ -15,4 +15,6 @@
 //! `SESSION_COOKIE_AGE`, ...) or the matching flags (`--engine`, `--database-url`, ...):
 //! see [`session_config::Config`].
 
+#![warn(missing_docs)]
+
 pub mod commands;

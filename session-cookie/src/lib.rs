@@ -52,6 +52,8 @@
 //!   the same, as in Django: a cookie cannot be invalidated, so a new value would protect
 //!   nothing. Encrypted values differ every time.
 
+#![warn(missing_docs)]
+
 mod config;
 mod encrypted;
 mod signed;

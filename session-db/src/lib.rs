@@ -45,6 +45,8 @@
 //!   `Pools` for `session-bench` alone, whose raw SQL baseline runs on exactly the pools
 //!   the engine would open; nothing else should enable it.
 
+#![warn(missing_docs)]
+
 mod config;
 mod dialect;
 mod pool;

@@ -18,19 +18,28 @@ compile_error!("session-db needs at least one of the features sqlite, postgres, 
 /// reader pool (WAL lets readers run beside the writer). The servers use one pool for both.
 #[derive(Debug, Clone)]
 pub enum Pools {
+    /// SQLite: its own writer and reader pools on a file, one shared connection in memory.
     #[cfg(feature = "sqlite")]
     Sqlite {
+        /// For writes.
         writer: sqlx::SqlitePool,
+        /// For reads.
         reader: sqlx::SqlitePool,
     },
+    /// PostgreSQL: one pool in both roles.
     #[cfg(feature = "postgres")]
     Postgres {
+        /// For writes.
         writer: sqlx::PgPool,
+        /// For reads.
         reader: sqlx::PgPool,
     },
+    /// MySQL/MariaDB: one pool in both roles.
     #[cfg(feature = "mysql")]
     MySql {
+        /// For writes.
         writer: sqlx::MySqlPool,
+        /// For reads.
         reader: sqlx::MySqlPool,
     },
 }
