@@ -38,6 +38,8 @@
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
 //! [`ReferenceStore`] passes all of them; `tests/teeth.rs` shows that broken stores fail.
 
+#![warn(missing_docs)]
+
 mod env;
 mod harness;
 mod logs;

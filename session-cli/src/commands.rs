@@ -1,4 +1,4 @@
-//! The `sessions` subcommands (`bench` lives in [`crate::bench`]).
+//! The `sessions` subcommands.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -41,23 +41,4 @@ pub fn decode(
 ) -> Result<Value, SigningError> {
     let signer = TimestampSigner::new(salt, secrets);
     signing::loads(value, &signer, max_age.map(|s| s as f64), now)
-}
-
-/// `sessions bench`: runs the benchmark, prints the table on stdout and writes the JSON and
-/// SVG files asked for.
-pub async fn bench(args: &crate::bench::BenchArgs) -> Result<(), String> {
-    use crate::bench::report;
-    let report = crate::bench::run(args).await?;
-    print!("{}", report::table::render(&report));
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report::json::render(&report))
-            .map_err(|e| e.to_string())?;
-        std::fs::write(path, json + "\n")
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    }
-    if let Some(path) = &args.svg {
-        std::fs::write(path, report::svg::render(&report))
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    }
-    Ok(())
 }

@@ -1,22 +1,20 @@
 //! # session-cli
 //!
-//! The `sessions` command and the configuration it shares with the demo app:
+//! The `sessions` command:
 //!
 //! ```text
 //! sessions clear-expired            # Django's clearsessions, for cron
 //! sessions show KEY                 # {"session_key": ..., "data": {...}, "expire_date": ...}
 //! sessions decode VALUE [--salt S] [--max-age SECONDS]
-//! sessions bench [--quick] [--engine ...] [--json FILE] [--svg FILE]   # see [`bench`]
 //! ```
+//!
+//! The benchmark is the unpublished `session-bench` crate's binary.
 //!
 //! Every command reads Django's setting names from the environment (`SESSION_ENGINE`,
 //! `DATABASE_URL`, `CACHE_URL`, `SESSION_FILE_PATH`, `SECRET_KEY`, `SECRET_KEY_FALLBACKS`,
-//! `SESSION_COOKIE_AGE`, ...) or the matching flags (`--engine`, `--database-url`, ...).
+//! `SESSION_COOKIE_AGE`, ...) or the matching flags (`--engine`, `--database-url`, ...):
+//! see [`session_config::Config`].
 
-pub mod bench;
+#![warn(missing_docs)]
+
 pub mod commands;
-pub mod config;
-pub mod engine;
-pub mod secret;
-
-pub use config::{Config, EngineKind};

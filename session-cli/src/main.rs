@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use session_cli::{Config, commands, engine};
+use session_cli::commands;
+use session_config::{Config, engine};
 
 /// Manage Django-style sessions: clear expired ones, show one, decode a signed value.
 #[derive(Debug, Parser)]
@@ -33,24 +34,15 @@ enum Command {
         #[arg(long)]
         max_age: Option<i64>,
     },
-    /// Benchmark every reachable engine against the others and against its raw client.
-    Bench(Box<session_cli::bench::BenchArgs>),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The bench's load-miss workload sends cookies that fail verification on purpose: one
-    // security warning per operation would flood the terminal and slow the run.
-    let default_filter = match cli.command {
-        Command::Bench(_) => "warn,session_core::security=error",
-        _ => "warn",
-    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_filter.into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
     match run(cli).await {
@@ -63,9 +55,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Bench(args) = &cli.command {
-        return commands::bench(args).await;
-    }
     if let Command::Decode {
         value,
         salt,
@@ -94,8 +83,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(None) => return Err("no such session (unknown or expired key)".into()),
             Err(e) => return Err(e.to_string()),
         },
-        Command::Decode { .. } | Command::Bench(_) => {
-            unreachable!("decode and bench need no configured store and returned above")
+        Command::Decode { .. } => {
+            unreachable!("decode needs no configured store and returned above")
         }
     }
     Ok(())

@@ -21,6 +21,8 @@
 #![doc = include_str!("../docs/design.md")]
 #![warn(missing_docs)]
 
+#![warn(missing_docs)]
+
 mod config;
 mod encrypted;
 mod signed;

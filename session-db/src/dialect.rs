@@ -32,7 +32,7 @@ impl Dialect {
     }
 
     /// `ident` quoted as an identifier in this dialect.
-    pub fn quote(self, ident: &str) -> String {
+    fn quote(self, ident: &str) -> String {
         match self {
             Dialect::MySql => format!("`{ident}`"),
             _ => format!("\"{ident}\""),

@@ -41,6 +41,11 @@
 //!   lock) and a pool of readers. An in-memory database keeps exactly one connection.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
+//! - **The pools are not public API.** The cargo feature `bench-internals` exports
+//!   `Pools` for `session-bench` alone, whose raw SQL baseline runs on exactly the pools
+//!   the engine would open; nothing else should enable it.
+
+#![warn(missing_docs)]
 
 mod config;
 mod dialect;
@@ -49,5 +54,6 @@ mod store;
 
 pub use config::{DEFAULT_TABLE, DbConfig};
 pub use dialect::Dialect;
+#[cfg(feature = "bench-internals")]
 pub use pool::Pools;
 pub use store::DbStore;

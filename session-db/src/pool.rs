@@ -12,25 +12,34 @@ use crate::dialect::Dialect;
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
 
-/// The connection pools of one store, public for tools that run their own SQL on exactly
-/// the pools the engine would use (the `sessions bench` raw baseline). SQLite has one writer connection (SQLite allows one writer at a
-/// time; queueing in the pool is cheaper than spinning on the file lock) and a reader pool
-/// (WAL lets readers run beside the writer). The servers use one pool for both.
+/// The connection pools of one store (exported only with the `bench-internals` feature, for
+/// the `session-bench` raw baseline). SQLite has one writer connection (SQLite allows one
+/// writer at a time; queueing in the pool is cheaper than spinning on the file lock) and a
+/// reader pool (WAL lets readers run beside the writer). The servers use one pool for both.
 #[derive(Debug, Clone)]
 pub enum Pools {
+    /// SQLite: its own writer and reader pools on a file, one shared connection in memory.
     #[cfg(feature = "sqlite")]
     Sqlite {
+        /// For writes.
         writer: sqlx::SqlitePool,
+        /// For reads.
         reader: sqlx::SqlitePool,
     },
+    /// PostgreSQL: one pool in both roles.
     #[cfg(feature = "postgres")]
     Postgres {
+        /// For writes.
         writer: sqlx::PgPool,
+        /// For reads.
         reader: sqlx::PgPool,
     },
+    /// MySQL/MariaDB: one pool in both roles.
     #[cfg(feature = "mysql")]
     MySql {
+        /// For writes.
         writer: sqlx::MySqlPool,
+        /// For reads.
         reader: sqlx::MySqlPool,
     },
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use session_cli::{Config, engine};
+use session_config::{Config, engine};
 
 /// The demo app: Django's session tutorial views over any engine.
 #[derive(Debug, Parser)]

@@ -10,7 +10,7 @@ use clap::Parser;
 use django_interop::{DjangoPeer, Engine};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Map, json};
-use session_cli::{Config, engine};
+use session_config::{Config, engine};
 
 const SECRET: &str = "demo-django-live-secret";
 

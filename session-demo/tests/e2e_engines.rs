@@ -4,7 +4,7 @@
 mod scenario;
 
 use clap::Parser;
-use session_cli::{Config, engine};
+use session_config::{Config, engine};
 
 const SECRET: &str = "demo-e2e-secret-key";
 

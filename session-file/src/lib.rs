@@ -40,6 +40,8 @@
 //!   As in Django, a delete that lands between that check and the rename is lost.
 #![warn(missing_docs)]
 
+#![warn(missing_docs)]
+
 mod files;
 mod store;
 

@@ -39,6 +39,8 @@
 //! session with `save_every_request`; its cookie is deleted instead.
 #![warn(missing_docs)]
 
+#![warn(missing_docs)]
+
 mod cleanup;
 pub mod cookie;
 #[cfg(feature = "axum")]
