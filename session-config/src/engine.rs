@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use session_cache::{Cache, CacheStore, Timeouts};
+use session_cache::{Cache, CacheStore, MemoryStore, Timeouts};
 use session_cachedb::CachedDbStore;
 use session_cookie::{CookieMode, CookieStore};
 use session_core::{Result, SessionManager, SessionStore, StoreContext};
@@ -21,6 +21,9 @@ pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn Sessio
     Ok(match config.engine {
         EngineKind::Db => Arc::new(database(config, ctx).await?),
         EngineKind::File => Arc::new(FileStore::new(config.file_path.clone(), ctx.clone())?),
+        EngineKind::Cache if config.cache_url == "memory" => {
+            Arc::new(MemoryStore::new(ctx.clone()))
+        }
         EngineKind::Cache => Arc::new(CacheStore::new(cache(config).await?, ctx.clone())),
         EngineKind::CachedDb => Arc::new(CachedDbStore::new(
             cache(config).await?,

@@ -39,7 +39,6 @@
 //! - Saving a session whose file was deleted meanwhile is the "deleted mid-request" error.
 //!   As in Django, a delete that lands between that check and the rename is lost.
 #![warn(missing_docs)]
-
 #![warn(missing_docs)]
 
 mod files;

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use session_cache::{Cache, CacheStore, MemcachedCache, MemoryCache, RedisCache, Timeouts};
+use session_cache::{
+    Cache, CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts,
+};
 use session_core::{SessionKey, SessionStore};
 
 use super::{BENCH_TTL, MEMORY_CACHE_BYTES, Opened, Setup, Skip, env_url, redact};
@@ -53,7 +55,27 @@ fn skip(server: &str) -> impl Fn(session_core::Error) -> Skip + '_ {
     move |e| Skip(format!("{server}: {e}"))
 }
 
-/// The in-process cache against moka used directly (through `session-cache`'s `Cache`).
+/// moka used directly, the in-process engines' baseline.
+fn moka_raw(setup: &Setup) -> KvRaw {
+    KvRaw::new(
+        "moka",
+        Arc::new(MemoryKv(MemoryCache::with_capacity(MEMORY_CACHE_BYTES))),
+        &setup.prefix(),
+        BENCH_TTL,
+    )
+}
+
+/// The in-process engine (sessions kept decoded) against moka used directly.
+pub async fn memory_store(setup: Setup) -> Result<Opened, Skip> {
+    let store = MemoryStore::with_capacity(MEMORY_CACHE_BYTES, setup.ctx.clone());
+    Ok(Opened::new(
+        Arc::new(store),
+        Some(Arc::new(moka_raw(&setup))),
+    ))
+}
+
+/// A [`CacheStore`] over the in-process string cache (signed values) against moka used
+/// directly.
 pub async fn memory(setup: Setup) -> Result<Opened, Skip> {
     let store = CacheStore::new(
         MemoryCache::with_capacity(MEMORY_CACHE_BYTES),
@@ -61,13 +83,10 @@ pub async fn memory(setup: Setup) -> Result<Opened, Skip> {
     )
     .with_prefix(setup.prefix())
     .map_err(skip("memory"))?;
-    let raw = KvRaw::new(
-        "moka",
-        Arc::new(MemoryKv(MemoryCache::with_capacity(MEMORY_CACHE_BYTES))),
-        &setup.prefix(),
-        BENCH_TTL,
-    );
-    Ok(Opened::new(Arc::new(store), Some(Arc::new(raw))))
+    Ok(Opened::new(
+        Arc::new(store),
+        Some(Arc::new(moka_raw(&setup))),
+    ))
 }
 
 /// A session store over `cache` under the run's prefix, checked to answer, and the raw

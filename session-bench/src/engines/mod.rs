@@ -122,6 +122,11 @@ pub fn all() -> Vec<EngineSpec> {
             open: |s| Box::pin(file::open(s)),
         },
         EngineSpec {
+            name: "memory",
+            networked: false,
+            open: |s| Box::pin(cache::memory_store(s)),
+        },
+        EngineSpec {
             name: "memory-cache",
             networked: false,
             open: |s| Box::pin(cache::memory(s)),
