@@ -1,25 +1,45 @@
-//! # conformance
+//! # session-conformance
 //!
-//! The behavioural suite every session engine passes, ours or yours. One macro call in an
-//! engine's `tests/` expands to one test per case, so a failure names the case:
+//! Prove your Django-style session engine: implement the six primitives of
+//! [`session_core::SessionStore`], add this crate as a dev-dependency, and one macro call in
+//! your crate's `tests/` expands to one test per case, so a failure names the case:
 //!
 //! ```
-//! // tests/conformance.rs of an engine crate
+//! // tests/conformance.rs of your engine crate
 //! use std::sync::Arc;
-//! use session_core::SessionStore;
 //!
-//! conformance::suite!(my_store, [server, clock, clear_expired], |env: conformance::Env| async move {
-//!     // Your engine here; build it over the data named by `env.namespace()`.
-//!     let store = conformance::ReferenceStore::open(env.namespace(), env.context());
+//! use session_conformance::Env;
+//! use session_core::SessionStore;
+//! # mod my_engine {
+//! #     pub struct MyStore;
+//! #     impl MyStore {
+//! #         pub async fn connect(
+//! #             namespace: &str,
+//! #             ctx: session_core::StoreContext,
+//! #         ) -> session_core::Result<session_conformance::ReferenceStore> {
+//! #             Ok(session_conformance::ReferenceStore::open(namespace, ctx))
+//! #         }
+//! #     }
+//! # }
+//!
+//! session_conformance::suite!(my_store, [server, clock, clear_expired], |env: Env| async move {
+//!     // Build your store over the data named by env.namespace() (a table, prefix or
+//!     // directory unique to the case), with env.context() (settings, secret, mock clock).
+//!     let store = my_engine::MyStore::connect(env.namespace(), env.context()).await?;
 //!     Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
 //! });
 //! # fn main() {}
 //! ```
 //!
+//! `cargo test` then runs `my_store::exists_after_save`, `my_store::hostile_key_sql` and
+//! every other case. [`ReferenceStore`] (`src/reference.rs`, about 100 lines) is a complete
+//! in-memory engine passing all of them: the shape to copy.
+//!
 //! The constructor gets an [`Env`]: a [`StoreContext`](session_core::StoreContext) on a
 //! mock clock, a namespace and a directory unique to the case. A case may call it more than
 //! once with the same namespace (to read data back with other settings or secrets), so it
-//! must give a store over the *same* data each time.
+//! must give a store over the *same* data each time. An engine on a shared server registers
+//! what removes the case's data with [`Env::on_cleanup`].
 //!
 //! Groups, chosen by what the engine is:
 //! - the common cases always run: Django's whole `request.session` API and flags, keys,
@@ -36,16 +56,17 @@
 //!
 //! The cases port every applicable test of Django's `SessionTestsMixin` and
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
-//! [`ReferenceStore`] passes all of them; `tests/teeth.rs` shows that broken stores fail.
+//! `tests/teeth.rs` shows that broken stores fail. [`cases()`] and [`run_cases`] run the suite
+//! without the macro; [`capture_logs`] checks what an engine logs.
+
+#![warn(missing_docs)]
 
 mod env;
 mod harness;
 mod logs;
-mod outage;
 mod reference;
 
 pub mod cases;
-pub mod services;
 
 use std::future::Future;
 
@@ -57,7 +78,6 @@ use futures::future::BoxFuture;
 pub use env::{Env, SECRET_KEY};
 pub use harness::{Harness, MakeStore, make_store};
 pub use logs::capture_logs;
-pub use outage::Outage;
 pub use reference::ReferenceStore;
 
 /// Expands to one `#[test]` per case of the common cases and of each listed group.

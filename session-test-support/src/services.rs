@@ -12,7 +12,7 @@ pub fn required() -> bool {
 /// [`required`].
 ///
 /// ```no_run
-/// if let Some(url) = conformance::services::configured("MY_ENGINE_URL") {
+/// if let Some(url) = session_test_support::services::configured("MY_ENGINE_URL") {
 ///     // ... test against `url` ...
 /// }
 /// ```
