@@ -186,3 +186,56 @@ pub async fn run_cases(make: MakeStore, cases: &[Case]) -> Vec<(&'static str, Re
     }
     outcomes
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The name of every `pub async fn` in `text` taking just a `Harness`: the cases.
+    fn cases_in(text: &str) -> Vec<String> {
+        text.split("pub async fn ")
+            .skip(1)
+            .filter_map(|rest| {
+                let (name, rest) = rest.split_once('(')?;
+                let (params, _) = rest.split_once(')')?;
+                let params: String = params.chars().filter(|c| !c.is_whitespace()).collect();
+                let (_, ty) = params.trim_end_matches(',').split_once(':')?;
+                (ty == "Harness").then(|| name.trim().to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_case_defined_in_src_cases_is_in_exactly_one_group() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cases");
+        let mut defined = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("src/cases") {
+            let path = entry.expect("an entry of src/cases").path();
+            let text = std::fs::read_to_string(&path).expect("a case file");
+            for name in cases_in(&text) {
+                assert!(defined.insert(name.clone()), "{name} is defined twice");
+            }
+        }
+        let listed: Vec<_> = super::cases(&["server", "clock", "clear_expired", "client"])
+            .iter()
+            .map(|case| case.name.to_owned())
+            .collect();
+        let registered: BTreeSet<_> = listed.iter().cloned().collect();
+        assert_eq!(registered.len(), listed.len(), "a case is listed twice");
+        let unlisted: Vec<_> = defined.difference(&registered).collect();
+        assert!(
+            unlisted.is_empty(),
+            "add these cases to a group in __cases! (src/cases/mod.rs): {unlisted:?}"
+        );
+        assert_eq!(registered, defined);
+        assert!(defined.len() > 90, "the parser found only {defined:?}");
+    }
+
+    #[test]
+    fn case_parser_takes_harness_functions_only() {
+        let text = "pub async fn a(h: Harness) {}\npub async fn b(\n    h: Harness,\n) {}\n\
+                    pub async fn helper(h: &Harness, v: Value) -> Key {}\nasync fn c(h: Harness) {}";
+        assert_eq!(cases_in(text), ["a", "b"]);
+    }
+}
