@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use conformance::Env;
 use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
+use session_conformance::Env;
 use session_core::SessionStore;
 
 /// One in-process cache for the whole binary: a case reopening its store (same prefix)
@@ -26,7 +26,7 @@ fn store<C: session_cache::Cache + 'static>(
     ))
 }
 
-conformance::suite!(in_process, [server, clock], |env: Env| async move {
+session_conformance::suite!(in_process, [server, clock], |env: Env| async move {
     store(memory(), &env)
 });
 
@@ -45,7 +45,7 @@ fn memory_store(env: &Env) -> MemoryStore {
     }
 }
 
-conformance::suite!(
+session_conformance::suite!(
     memory_store_decoded,
     [server, clock],
     |env: Env| async move {
@@ -53,19 +53,19 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(redis, [server, clock], |env: Env| async move {
+session_conformance::suite!(redis, [server, clock], |env: Env| async move {
     store(
         RedisCache::connect(&common::redis_url(), Timeouts::default())?,
         &env,
     )
 });
 
-conformance::suite!(redis_cluster, [server, clock], |env: Env| async move {
+session_conformance::suite!(redis_cluster, [server, clock], |env: Env| async move {
     let cache = RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
     store(cache, &env)
 });
 
-conformance::suite!(memcached, [server, clock], |env: Env| async move {
+session_conformance::suite!(memcached, [server, clock], |env: Env| async move {
     let urls = common::memcached_urls();
     assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");
     store(

@@ -44,7 +44,7 @@ impl<C: Cache> CachedDbStore<C> {
     /// use session_core::{SessionSettings, StoreContext};
     ///
     /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
-    /// let db = Arc::new(conformance::ReferenceStore::open("doc", ctx.clone()));
+    /// let db = Arc::new(session_conformance::ReferenceStore::open("doc", ctx.clone()));
     /// let store = CachedDbStore::new(MemoryCache::default(), db, ctx).with_prefix("shop:")?;
     /// assert_eq!(store.cache().prefix(), "shop:");
     /// # Ok::<(), session_core::Error>(())

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use conformance::{Outage, ReferenceStore};
 use serde_json::json;
 use session_cache::{Cache, MemoryCache, RedisCache, Timeouts};
 use session_cachedb::CachedDbStore;
+use session_conformance::ReferenceStore;
 use session_core::{
     Error, Result, SessionKey, SessionRecord, SessionSettings, SessionStore, StoreContext,
     async_trait,
 };
+use session_test_support::Outage;
 
 fn context() -> StoreContext {
     StoreContext::new(SessionSettings::new("cachedb-test-secret").unwrap())
@@ -142,7 +143,7 @@ fn setup() -> (
 
 /// Runs `f` on a fresh runtime, recording the log; returns the log.
 fn logged(f: impl std::future::Future<Output = ()>) -> String {
-    conformance::capture_logs(|| {
+    session_conformance::capture_logs(|| {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -286,7 +287,7 @@ async fn arc_dyn_cache_works() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_keeps_serving_from_the_store() {
     let ctx = context();
-    let url = conformance::services::redis_url();
+    let url = session_test_support::services::redis_url();
     let target = url
         .trim_start_matches("redis://")
         .trim_end_matches('/')

@@ -4,12 +4,13 @@
 
 use std::sync::{Arc, OnceLock};
 
-use conformance::{Env, services};
 use session_cache::{Cache, MemcachedCache, MemoryCache, RedisCache, Timeouts};
 use session_cachedb::CachedDbStore;
+use session_conformance::Env;
 use session_core::{Error, SessionStore};
 use session_db::{DbConfig, DbStore};
 use session_file::FileStore;
+use session_test_support::services;
 
 /// One in-process cache for the whole binary, so a reopened store sees the same entries.
 fn memory() -> MemoryCache {
@@ -40,7 +41,7 @@ fn cached<C: Cache + 'static>(
     ))
 }
 
-conformance::suite!(
+session_conformance::suite!(
     redis_postgres,
     [server, clock, clear_expired],
     |env: Env| async move {
@@ -50,7 +51,7 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     memory_sqlite,
     [server, clock, clear_expired],
     |env: Env| async move {
@@ -60,7 +61,7 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     memcached_mariadb,
     [server, clock, clear_expired],
     |env: Env| async move {
@@ -71,7 +72,7 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     memory_file,
     [server, clock, clear_expired],
     |env: Env| async move {

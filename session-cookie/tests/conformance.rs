@@ -2,16 +2,16 @@
 
 use std::sync::Arc;
 
-use conformance::Env;
+use session_conformance::Env;
 use session_cookie::{CookieMode, CookieStore};
 use session_core::SessionStore;
 
-conformance::suite!(signed, [client], |env: Env| async move {
+session_conformance::suite!(signed, [client], |env: Env| async move {
     let store = CookieStore::new(env.context())?;
     Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
 });
 
-conformance::suite!(encrypted, [client], |env: Env| async move {
+session_conformance::suite!(encrypted, [client], |env: Env| async move {
     let store = CookieStore::builder(env.context())
         .mode(CookieMode::Encrypted)
         .build()?;

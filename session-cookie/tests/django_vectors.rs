@@ -203,7 +203,7 @@ fn tampering_is_logged_on_the_security_target() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let ((), logs) = conformance::capture_logs(|| {
+    let ((), logs) = session_conformance::capture_logs(|| {
         runtime.block_on(async {
             for mode in [CookieMode::Signed, CookieMode::Encrypted] {
                 let (store, _) = store_at(secrets(&v), mode, Utc::now());

@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};
-//! use conformance::ReferenceStore; // an in-memory engine; use any engine crate
+//! use session_conformance::ReferenceStore; // an in-memory engine; use any engine crate
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> session_core::Result<()> {

@@ -18,7 +18,7 @@ use crate::store::{SessionStore, StoreContext};
 ///
 /// ```
 /// use session_core::{SessionManager, SessionSettings};
-/// use conformance::ReferenceStore; // an in-memory engine
+/// use session_conformance::ReferenceStore; // an in-memory engine
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> session_core::Result<()> {

@@ -106,7 +106,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert_eq!(session.session_key(), None); // a new session has no key yet
@@ -127,7 +127,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert!(!session.is_accessed());
@@ -145,7 +145,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.get::<String>("user").await?;
@@ -164,7 +164,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.set_modified();
@@ -182,7 +182,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert!(session.is_empty());
@@ -267,7 +267,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("visits", 3).await?;
@@ -291,7 +291,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("user", serde_json::json!({"id": 7})).await?;
@@ -312,7 +312,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("cart", vec!["apple", "pear"]).await?;
@@ -334,7 +334,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert_value("theme", serde_json::json!("dark")).await?;
@@ -360,7 +360,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("flash", "saved").await?;
@@ -386,7 +386,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("next", "/cart").await?;
@@ -414,7 +414,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert_eq!(session.pop_or("page", 1).await?, 1);
@@ -435,7 +435,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert_eq!(session.setdefault("lang", "en".to_owned()).await?, "en");
@@ -465,7 +465,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// use serde_json::json;
@@ -494,7 +494,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("user", 1).await?;
@@ -515,7 +515,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("b", 1).await?;
@@ -536,7 +536,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("b", 1).await?;
@@ -557,7 +557,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("a", true).await?;
@@ -578,7 +578,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert_eq!(session.len().await?, 0);
@@ -599,7 +599,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("a", 1).await?;
@@ -621,7 +621,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("a", 1).await?;
@@ -644,7 +644,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("user", 7).await?;
@@ -680,7 +680,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("cart", [1]).await?;
@@ -715,7 +715,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.insert("visits", 1).await?;
@@ -788,7 +788,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.set_expiry(3600).await?;
@@ -813,7 +813,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert_eq!(session.get_expiry_age().await?, sessions.settings().cookie_age);
@@ -832,7 +832,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// use session_core::{ExpiryArgs, StoredExpiry};
@@ -854,7 +854,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.set_expiry(60).await?;
@@ -875,7 +875,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// use session_core::ExpiryArgs;
@@ -911,7 +911,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert!(!session.get_expire_at_browser_close().await?); // SESSION_EXPIRE_AT_BROWSER_CLOSE
@@ -939,7 +939,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.set_test_cookie().await?;
@@ -960,7 +960,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// assert!(!session.test_cookie_worked().await?);
@@ -980,7 +980,7 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> session_core::Result<()> {
     /// # let sessions = session_core::SessionManager::build(session_core::SessionSettings::new("secret")?, |ctx| {
-    /// #     Ok(conformance::ReferenceStore::open("doc", ctx))
+    /// #     Ok(session_conformance::ReferenceStore::open("doc", ctx))
     /// # })?;
     /// # let session = sessions.session(None);
     /// session.set_test_cookie().await?;

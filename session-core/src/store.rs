@@ -78,7 +78,7 @@ impl SessionRecord {
 /// Keys reach the store already validated. Data reaches it as a [`SessionRecord`]; server-side
 /// engines store [`StoreContext::encode`]'s output so Django can read it.
 ///
-/// # Contract (checked by the `conformance` suite)
+/// # Contract (checked by the `session-conformance` suite)
 /// - `create` is an atomic insert-if-absent: an existing session under the key is never
 ///   touched and the call fails with [`Error::KeyCollision`](crate::Error::KeyCollision).
 /// - `save` only updates: if the session is gone (deleted by a concurrent request, or

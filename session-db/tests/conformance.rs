@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use conformance::Env;
+use session_conformance::Env;
 use session_core::SessionStore;
 use session_db::{DbConfig, DbStore};
 
@@ -18,7 +18,7 @@ async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_
     Ok(Arc::new(store))
 }
 
-conformance::suite!(
+session_conformance::suite!(
     sqlite_file,
     [server, clock, clear_expired],
     |env: Env| async move {
@@ -27,7 +27,7 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     sqlite_memory,
     [server, clock, clear_expired],
     |env: Env| async move {
@@ -39,13 +39,13 @@ conformance::suite!(
     }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     postgres,
     [server, clock, clear_expired],
     |env: Env| async move { store(common::pg_url(), &env).await }
 );
 
-conformance::suite!(
+session_conformance::suite!(
     mariadb,
     [server, clock, clear_expired],
     |env: Env| async move { store(common::mysql_url(), &env).await }

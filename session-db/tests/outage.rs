@@ -6,9 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use conformance::Outage;
 use session_core::{SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
+use session_test_support::Outage;
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 

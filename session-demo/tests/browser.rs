@@ -7,8 +7,8 @@ mod scenario;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use conformance::{Env, ReferenceStore};
 use serde_json::{Value, json};
+use session_conformance::{Env, ReferenceStore};
 use session_core::SessionManager;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -75,7 +75,7 @@ impl Driver {
 async fn chromium_accepts_the_test_cookie() {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
-            !conformance::services::required(),
+            !session_test_support::services::required(),
             "{CHROMEDRIVER} is missing (Debian packages chromium and chromium-driver)"
         );
         eprintln!("skipped: {CHROMEDRIVER} not installed");

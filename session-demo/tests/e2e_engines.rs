@@ -22,7 +22,7 @@ fn config(flags: &[&str]) -> Config {
     Args::try_parse_from(args).expect("valid flags").config
 }
 
-use conformance::services::configured as service_url;
+use session_test_support::services::configured as service_url;
 
 /// A SQLite database file in a fresh directory (kept while the guard lives).
 fn sqlite_url() -> (tempfile::TempDir, String) {

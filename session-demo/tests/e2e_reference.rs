@@ -2,7 +2,7 @@
 
 mod scenario;
 
-use conformance::{Env, ReferenceStore};
+use session_conformance::{Env, ReferenceStore};
 use session_core::SessionManager;
 
 fn reference_sessions(env: &Env) -> SessionManager {

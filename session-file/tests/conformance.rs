@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use conformance::Env;
+use session_conformance::Env;
 use session_core::SessionStore;
 use session_file::FileStore;
 
-conformance::suite!(
+session_conformance::suite!(
     file_store,
     [server, clock, clear_expired],
     |env: Env| async move {

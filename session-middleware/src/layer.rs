@@ -20,7 +20,7 @@ use crate::{cookie, vary};
 ///
 /// # fn demo() -> session_core::Result<()> {
 /// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
-///     Ok(conformance::ReferenceStore::open("app", ctx)) // any engine
+///     Ok(session_conformance::ReferenceStore::open("app", ctx)) // any engine
 /// })?;
 /// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions));
 /// # Ok(()) }

@@ -18,7 +18,7 @@
 //!
 //! # fn demo() -> session_core::Result<()> {
 //! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
-//!     Ok(conformance::ReferenceStore::open("visits", ctx)) // any engine
+//!     Ok(session_conformance::ReferenceStore::open("visits", ctx)) // any engine
 //! })?;
 //! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions));
 //! # Ok(()) }

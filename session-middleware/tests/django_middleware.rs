@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
-use conformance::{Env, ReferenceStore};
+use session_conformance::{Env, ReferenceStore};
 use session_core::{SameSite, SessionManager, SessionSettings};
 use session_middleware::{Session, SessionLayer};
 use tower::ServiceExt;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use session_core::{SessionRecord, SessionSettings, StoreContext};
 
-pub use conformance::services::{
+pub use session_test_support::services::{
     memcached_urls, redis_cluster_urls as cluster_urls, redis_url, required as services_required,
 };
 

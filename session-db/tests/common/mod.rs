@@ -3,9 +3,9 @@
 
 #![allow(dead_code, unused_imports)]
 
-pub use conformance::services::{configured as required, mysql_url, pg_url};
 use session_core::{SessionSettings, StoreContext};
 use session_db::{DbConfig, DbStore};
+pub use session_test_support::services::{configured as required, mysql_url, pg_url};
 
 /// Drops a table this test created; a failure is printed, not raised, so it never hides
 /// the test's own outcome.
@@ -24,7 +24,7 @@ pub async fn drop_table(url: &str, table: &str) {
 }
 
 /// Drops `table` on `url` when the conformance case ends.
-pub fn drop_table_after(env: &conformance::Env, url: &str, table: &str) {
+pub fn drop_table_after(env: &session_conformance::Env, url: &str, table: &str) {
     let (url, table) = (url.to_owned(), table.to_owned());
     env.on_cleanup(async move { drop_table(&url, &table).await });
 }

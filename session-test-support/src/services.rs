@@ -8,30 +8,44 @@ pub fn required() -> bool {
     std::env::var("SESSIONS_TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
 }
 
-/// The value of `var` if set. Otherwise `None` after printing "skipped", or a panic when
-/// [`required`].
+/// The value of `var` if set (or, with the feature `testcontainers`, a container's URL).
+/// Otherwise `None` after printing "skipped", or a panic when [`required`].
 ///
 /// ```no_run
-/// if let Some(url) = conformance::services::configured("MY_ENGINE_URL") {
+/// if let Some(url) = session_test_support::services::configured("MY_ENGINE_URL") {
 ///     // ... test against `url` ...
 /// }
 /// ```
 pub fn configured(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(value) if !value.is_empty() => Some(value),
-        _ if required() => panic!("{var} is not set: run scripts/services (scripts/test does)"),
-        _ => {
+    match set(var) {
+        Some(value) => Some(value),
+        None if required() => panic!("{var} is not set: run scripts/services (scripts/test does)"),
+        None => {
             eprintln!("skipped: {var} is not set");
             None
         }
     }
 }
 
-fn var_or(var: &str, default: &str) -> String {
+/// The value of `var` if set; otherwise, with the feature `testcontainers`, the URL of a
+/// container serving it, if one starts.
+fn set(var: &str) -> Option<String> {
     std::env::var(var)
         .ok()
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_owned())
+        .or_else(|| container(var))
+}
+
+#[cfg(feature = "testcontainers")]
+use crate::containers::url as container;
+
+#[cfg(not(feature = "testcontainers"))]
+fn container(_var: &str) -> Option<String> {
+    None
+}
+
+fn var_or(var: &str, default: &str) -> String {
+    set(var).unwrap_or_else(|| default.to_owned())
 }
 
 fn list(urls: String) -> Vec<String> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
-use conformance::{Env, MakeStore, make_store};
+use session_conformance::{Env, MakeStore, make_store};
 use session_core::{
     Error, InvalidKey, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
 };
@@ -140,8 +140,8 @@ fn flawed(flaw: Flaw) -> MakeStore {
 }
 
 async fn failures(flaw: Flaw) -> Vec<&'static str> {
-    let cases = conformance::cases(&["server", "clock", "clear_expired"]);
-    conformance::run_cases(flawed(flaw), &cases)
+    let cases = session_conformance::cases(&["server", "clock", "clear_expired"]);
+    session_conformance::run_cases(flawed(flaw), &cases)
         .await
         .into_iter()
         .filter(|(_, outcome)| outcome.is_err())

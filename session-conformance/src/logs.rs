@@ -25,7 +25,7 @@ impl Write for Sink {
 /// returns `f`'s result and the text printed.
 ///
 /// ```
-/// let ((), log) = conformance::capture_logs(|| tracing::warn!(target: "demo", "tampered"));
+/// let ((), log) = session_conformance::capture_logs(|| tracing::warn!(target: "demo", "tampered"));
 /// assert!(log.contains("demo") && log.contains("tampered"));
 /// ```
 pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use conformance::{Env, ReferenceStore};
+use session_conformance::{Env, ReferenceStore};
 use session_core::SessionStore;
 
-conformance::suite!(
+session_conformance::suite!(
     reference,
     [server, clock, clear_expired],
     |env: Env| async move {

@@ -98,7 +98,7 @@ impl Env {
     /// (a case may call the constructor more than once) must be harmless.
     ///
     /// ```
-    /// # let env = conformance::Env::new("doc");
+    /// # let env = session_conformance::Env::new("doc");
     /// let table = env.namespace().to_owned();
     /// env.on_cleanup(async move {
     ///     // DROP TABLE IF EXISTS <table> on the shared server

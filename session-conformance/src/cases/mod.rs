@@ -1,5 +1,7 @@
 //! The cases. Each is an `async fn(Harness)` that panics on failure; the lists below say
 //! which group each belongs to.
+//!
+//! A new case goes in a group of `__cases!` below; a unit test fails while one is missing.
 
 mod client;
 mod clock;

@@ -1,25 +1,45 @@
-//! # conformance
+//! # session-conformance
 //!
-//! The behavioural suite every session engine passes, ours or yours. One macro call in an
-//! engine's `tests/` expands to one test per case, so a failure names the case:
+//! Prove your Django-style session engine: implement the six primitives of
+//! [`session_core::SessionStore`], add this crate as a dev-dependency, and one macro call in
+//! your crate's `tests/` expands to one test per case, so a failure names the case:
 //!
 //! ```
-//! // tests/conformance.rs of an engine crate
+//! // tests/conformance.rs of your engine crate
 //! use std::sync::Arc;
-//! use session_core::SessionStore;
 //!
-//! conformance::suite!(my_store, [server, clock, clear_expired], |env: conformance::Env| async move {
-//!     // Your engine here; build it over the data named by `env.namespace()`.
-//!     let store = conformance::ReferenceStore::open(env.namespace(), env.context());
+//! use session_conformance::Env;
+//! use session_core::SessionStore;
+//! # mod my_engine {
+//! #     pub struct MyStore;
+//! #     impl MyStore {
+//! #         pub async fn connect(
+//! #             namespace: &str,
+//! #             ctx: session_core::StoreContext,
+//! #         ) -> session_core::Result<session_conformance::ReferenceStore> {
+//! #             Ok(session_conformance::ReferenceStore::open(namespace, ctx))
+//! #         }
+//! #     }
+//! # }
+//!
+//! session_conformance::suite!(my_store, [server, clock, clear_expired], |env: Env| async move {
+//!     // Build your store over the data named by env.namespace() (a table, prefix or
+//!     // directory unique to the case), with env.context() (settings, secret, mock clock).
+//!     let store = my_engine::MyStore::connect(env.namespace(), env.context()).await?;
 //!     Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
 //! });
 //! # fn main() {}
 //! ```
 //!
+//! `cargo test` then runs `my_store::exists_after_save`, `my_store::hostile_key_sql` and
+//! every other case. [`ReferenceStore`] (`src/reference.rs`, about 100 lines) is a complete
+//! in-memory engine passing all of them: the shape to copy.
+//!
 //! The constructor gets an [`Env`]: a [`StoreContext`](session_core::StoreContext) on a
 //! mock clock, a namespace and a directory unique to the case. A case may call it more than
 //! once with the same namespace (to read data back with other settings or secrets), so it
-//! must give a store over the *same* data each time.
+//! must give a store over the *same* data each time. An engine on a shared server registers
+//! what removes the case's data with [`Env::on_cleanup`].
 //!
 //! Groups, chosen by what the engine is:
 //! - the common cases always run: Django's whole `request.session` API and flags, keys,
@@ -36,18 +56,19 @@
 //!
 //! The cases port every applicable test of Django's `SessionTestsMixin` and
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
-//! [`ReferenceStore`] passes all of them; `tests/teeth.rs` shows that broken stores fail.
+//! `tests/teeth.rs` shows that broken stores fail. [`cases()`] and [`run_cases`] run the suite
+//! without the macro; [`capture_logs`] checks what an engine logs.
+
+#![warn(missing_docs)]
 
 #![warn(missing_docs)]
 
 mod env;
 mod harness;
 mod logs;
-mod outage;
 mod reference;
 
 pub mod cases;
-pub mod services;
 
 use std::future::Future;
 
@@ -59,7 +80,6 @@ use futures::future::BoxFuture;
 pub use env::{Env, SECRET_KEY};
 pub use harness::{Harness, MakeStore, make_store};
 pub use logs::capture_logs;
-pub use outage::Outage;
 pub use reference::ReferenceStore;
 
 /// Expands to one `#[test]` per case of the common cases and of each listed group.
@@ -167,4 +187,57 @@ pub async fn run_cases(make: MakeStore, cases: &[Case]) -> Vec<(&'static str, Re
         outcomes.push((case.name, outcome));
     }
     outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The name of every `pub async fn` in `text` taking just a `Harness`: the cases.
+    fn cases_in(text: &str) -> Vec<String> {
+        text.split("pub async fn ")
+            .skip(1)
+            .filter_map(|rest| {
+                let (name, rest) = rest.split_once('(')?;
+                let (params, _) = rest.split_once(')')?;
+                let params: String = params.chars().filter(|c| !c.is_whitespace()).collect();
+                let (_, ty) = params.trim_end_matches(',').split_once(':')?;
+                (ty == "Harness").then(|| name.trim().to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_case_defined_in_src_cases_is_in_exactly_one_group() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cases");
+        let mut defined = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("src/cases") {
+            let path = entry.expect("an entry of src/cases").path();
+            let text = std::fs::read_to_string(&path).expect("a case file");
+            for name in cases_in(&text) {
+                assert!(defined.insert(name.clone()), "{name} is defined twice");
+            }
+        }
+        let listed: Vec<_> = super::cases(&["server", "clock", "clear_expired", "client"])
+            .iter()
+            .map(|case| case.name.to_owned())
+            .collect();
+        let registered: BTreeSet<_> = listed.iter().cloned().collect();
+        assert_eq!(registered.len(), listed.len(), "a case is listed twice");
+        let unlisted: Vec<_> = defined.difference(&registered).collect();
+        assert!(
+            unlisted.is_empty(),
+            "add these cases to a group in __cases! (src/cases/mod.rs): {unlisted:?}"
+        );
+        assert_eq!(registered, defined);
+        assert!(defined.len() > 90, "the parser found only {defined:?}");
+    }
+
+    #[test]
+    fn case_parser_takes_harness_functions_only() {
+        let text = "pub async fn a(h: Harness) {}\npub async fn b(\n    h: Harness,\n) {}\n\
+                    pub async fn helper(h: &Harness, v: Value) -> Key {}\nasync fn c(h: Harness) {}";
+        assert_eq!(cases_in(text), ["a", "b"]);
+    }
 }

@@ -15,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
-/// let mut redis = conformance::Outage::start("127.0.0.1:6379".parse().unwrap()).await?;
+/// let mut redis = session_test_support::Outage::start("127.0.0.1:6379".parse().unwrap()).await?;
 /// let url = format!("redis://{}", redis.addr());
 /// // ... build the store on `url`, use it ...
 /// redis.down();
