@@ -1,6 +1,7 @@
 //! A real Django 5.2 and this engine share a session directory, both ways. Needs
 //! `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
 
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
 use django_interop::{DjangoPeer, Engine};
@@ -21,7 +22,10 @@ struct Shared {
 
 impl Shared {
     fn new(django: DjangoPeer) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .unwrap();
         let ctx = StoreContext::new(SessionSettings::new(SECRET).unwrap());
         let store = FileStore::new(Some(dir.path().to_path_buf()), ctx.clone()).unwrap();
         Shared {
