@@ -125,7 +125,13 @@ impl Cache for MemoryCache {
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        self.entries.invalidate(key).await;
+        // Through the entry API, as `replace`: moka runs the two one after the other on a
+        // key, so a replace that found the entry cannot put it back after the delete
+        // (`invalidate` does not wait for a running replace).
+        self.entries
+            .entry_by_ref(key)
+            .and_compute_with(|_| std::future::ready(Op::Remove))
+            .await;
         Ok(())
     }
 }

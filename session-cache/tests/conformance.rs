@@ -25,27 +25,38 @@ fn store<C: session_cache::Cache + 'static>(
     ))
 }
 
-conformance::suite!(in_process, [server, clock], |env: Env| async move {
-    store(memory(), &env)
-});
+conformance::suite!(
+    in_process,
+    [server, logout_wins, clock],
+    |env: Env| async move { store(memory(), &env) }
+);
 
-conformance::suite!(redis, [server, clock], |env: Env| async move {
+conformance::suite!(redis, [server, logout_wins, clock], |env: Env| async move {
     store(
         RedisCache::connect(&common::redis_url(), Timeouts::default())?,
         &env,
     )
 });
 
-conformance::suite!(redis_cluster, [server, clock], |env: Env| async move {
-    let cache = RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
-    store(cache, &env)
-});
+conformance::suite!(
+    redis_cluster,
+    [server, logout_wins, clock],
+    |env: Env| async move {
+        let cache =
+            RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
+        store(cache, &env)
+    }
+);
 
-conformance::suite!(memcached, [server, clock], |env: Env| async move {
-    let urls = common::memcached_urls();
-    assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");
-    store(
-        MemcachedCache::connect(urls, Timeouts::default()).await?,
-        &env,
-    )
-});
+conformance::suite!(
+    memcached,
+    [server, logout_wins, clock],
+    |env: Env| async move {
+        let urls = common::memcached_urls();
+        assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");
+        store(
+            MemcachedCache::connect(urls, Timeouts::default()).await?,
+            &env,
+        )
+    }
+);
