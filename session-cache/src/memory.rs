@@ -110,7 +110,13 @@ impl<V: Weigh + Clone + Send + Sync + 'static> Entries<V> {
     }
 
     pub(crate) async fn delete(&self, key: &str) {
-        self.moka.invalidate(key).await;
+        // Through the entry API, as `replace`: moka runs the two one after the other on a
+        // key, so a replace that found the entry cannot put it back after the delete
+        // (`invalidate` does not wait for a running replace).
+        self.moka
+            .entry_by_ref(key)
+            .and_compute_with(|_| std::future::ready(Op::Remove))
+            .await;
     }
 
     #[cfg(test)]

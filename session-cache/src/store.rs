@@ -87,7 +87,10 @@ impl<C: Cache> CacheStore<C> {
     /// in front of another store uses to fill the cache.
     pub async fn put(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
         let (value, ttl) = self.entry(record)?;
-        self.cache.set(&self.cache_key(key), &value, ttl).await
+        self.cache
+            .set(&self.cache_key(key), &value, ttl)
+            .await
+            .map_err(|e| e.redacted(key))
     }
 
     /// The encoded record ([`StoreContext::encode_record`], so `load` reads the same expiry
@@ -102,12 +105,22 @@ impl<C: Cache> CacheStore<C> {
 #[async_trait]
 impl<C: Cache> SessionStore for CacheStore<C> {
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        Ok(self.cache.get(&self.cache_key(key)).await?.is_some())
+        Ok(self
+            .cache
+            .get(&self.cache_key(key))
+            .await
+            .map_err(|e| e.redacted(key))?
+            .is_some())
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let (value, ttl) = self.entry(record)?;
-        if self.cache.add(&self.cache_key(key), &value, ttl).await? {
+        if self
+            .cache
+            .add(&self.cache_key(key), &value, ttl)
+            .await
+            .map_err(|e| e.redacted(key))?
+        {
             Ok(key.clone())
         } else {
             Err(Error::KeyCollision)
@@ -119,7 +132,8 @@ impl<C: Cache> SessionStore for CacheStore<C> {
         if self
             .cache
             .replace(&self.cache_key(key), &value, ttl)
-            .await?
+            .await
+            .map_err(|e| e.redacted(key))?
         {
             Ok(key.clone())
         } else {
@@ -128,11 +142,19 @@ impl<C: Cache> SessionStore for CacheStore<C> {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.cache.delete(&self.cache_key(key)).await
+        self.cache
+            .delete(&self.cache_key(key))
+            .await
+            .map_err(|e| e.redacted(key))
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let Some(value) = self.cache.get(&self.cache_key(key)).await? else {
+        let value = self
+            .cache
+            .get(&self.cache_key(key))
+            .await
+            .map_err(|e| e.redacted(key))?;
+        let Some(value) = value else {
             return Ok(None);
         };
         // The cache's own expiry runs on the server's clock; the session's is checked

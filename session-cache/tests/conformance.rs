@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
 use session_conformance::Env;
+use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
 use session_core::SessionStore;
 
 /// One in-process cache for the whole binary: a case reopening its store (same prefix)
@@ -26,9 +26,11 @@ fn store<C: session_cache::Cache + 'static>(
     ))
 }
 
-session_conformance::suite!(in_process, [server, clock], |env: Env| async move {
-    store(memory(), &env)
-});
+session_conformance::suite!(
+    in_process,
+    [server, logout_wins, clock],
+    |env: Env| async move { store(memory(), &env) }
+);
 
 /// The decoded in-process store; a case reopening it (same namespace) sees the same
 /// sessions.
@@ -47,29 +49,38 @@ fn memory_store(env: &Env) -> MemoryStore {
 
 session_conformance::suite!(
     memory_store_decoded,
-    [server, clock],
+    [server, logout_wins, clock],
     |env: Env| async move {
         Ok::<_, session_core::Error>(Arc::new(memory_store(&env)) as Arc<dyn SessionStore>)
     }
 );
 
-session_conformance::suite!(redis, [server, clock], |env: Env| async move {
+session_conformance::suite!(redis, [server, logout_wins, clock], |env: Env| async move {
     store(
         RedisCache::connect(&common::redis_url(), Timeouts::default())?,
         &env,
     )
 });
 
-session_conformance::suite!(redis_cluster, [server, clock], |env: Env| async move {
-    let cache = RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
-    store(cache, &env)
-});
+session_conformance::suite!(
+    redis_cluster,
+    [server, logout_wins, clock],
+    |env: Env| async move {
+        let cache =
+            RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
+        store(cache, &env)
+    }
+);
 
-session_conformance::suite!(memcached, [server, clock], |env: Env| async move {
-    let urls = common::memcached_urls();
-    assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");
-    store(
-        MemcachedCache::connect(urls, Timeouts::default()).await?,
-        &env,
-    )
-});
+session_conformance::suite!(
+    memcached,
+    [server, logout_wins, clock],
+    |env: Env| async move {
+        let urls = common::memcached_urls();
+        assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");
+        store(
+            MemcachedCache::connect(urls, Timeouts::default()).await?,
+            &env,
+        )
+    }
+);

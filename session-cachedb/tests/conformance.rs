@@ -1,6 +1,9 @@
 //! The conformance suite on four pairings: Redis + PostgreSQL, in-process + SQLite,
 //! Memcached + MariaDB, in-process + files. Each case gets its own key prefix and its own
 //! table or directory.
+//!
+//! Not in the `logout_wins` group: a save's or a load's cache fill can land after a
+//! concurrent delete cleared the cache, and the copy lives until it expires there.
 
 use std::sync::{Arc, OnceLock};
 

@@ -38,7 +38,8 @@ pub struct Config {
     /// redis://..., redis+cluster://host:port,host:port, memcache://host:port,..., or memory.
     #[arg(long, env = "CACHE_URL", default_value = "memory")]
     pub cache_url: String,
-    /// Directory of the file engine (default: the OS temporary directory, as Django).
+    /// Directory of the file engine, private to this user (default: `django-sessions-<uid>`
+    /// in the OS temporary directory, created with mode 0700).
     #[arg(long, env = "SESSION_FILE_PATH")]
     pub file_path: Option<PathBuf>,
     /// Signing key. When unset, a development key is made and kept in `.session-secret-key`.

@@ -51,10 +51,12 @@ impl Env {
             .collect();
         let stem: String = case.chars().take(40).collect();
         let namespace = format!("cf_{stem}_{suffix}");
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{namespace}-"))
-            .tempdir()
-            .expect("a temporary directory for the case");
+        let prefix = format!("{namespace}-");
+        let mut dir = tempfile::Builder::new();
+        dir.prefix(&prefix);
+        #[cfg(unix)]
+        dir.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = dir.tempdir().expect("a temporary directory for the case");
         let start = Utc::now().trunc_subsecs(6);
         Env {
             shared: Arc::new(Shared {

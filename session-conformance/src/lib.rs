@@ -47,7 +47,10 @@
 //! - `server`: server-side stores: `exists`, `delete`, atomic `create` under forced key
 //!   collisions, "logout wins" (save after a concurrent delete fails with
 //!   `Error::SessionDeleted`), hostile keys, a 64 KiB value, 1,000 concurrent creates,
-//!   racing save and delete;
+//!   racing save and delete without errors;
+//! - `logout_wins`: server-side stores whose `save` is an atomic update-if-present, so that
+//!   saves racing deletes never bring a deleted session back (a check followed by a write
+//!   does not qualify);
 //! - `clock`: stores whose `load` enforces expiry following the injected clock: the exact
 //!   expiry boundary, integer and datetime expiry, expired keys never adopted;
 //! - `clear_expired`: stores whose `clear_expired` removes expired sessions itself and
@@ -85,7 +88,7 @@ pub use reference::ReferenceStore;
 /// Expands to one `#[test]` per case of the common cases and of each listed group.
 ///
 /// `suite!(name, [groups...], constructor)`: `name` becomes a module, the groups are any of
-/// `server`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
+/// `server`, `logout_wins`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
 /// and returning `Result<Arc<dyn SessionStore>, impl Display>`.
 #[macro_export]
 macro_rules! suite {
@@ -109,7 +112,7 @@ macro_rules! suite {
 pub struct Case {
     /// The case's name (also its test's name).
     pub name: &'static str,
-    /// `common`, `server`, `clock`, `clear_expired` or `client`.
+    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired` or `client`.
     pub group: &'static str,
     /// Runs the case; panics on failure.
     pub run: fn(Harness) -> BoxFuture<'static, ()>,
@@ -117,6 +120,7 @@ pub struct Case {
 
 const COMMON: &[Case] = __cases!(table common);
 const SERVER: &[Case] = __cases!(table server);
+const LOGOUT_WINS: &[Case] = __cases!(table logout_wins);
 const CLOCK: &[Case] = __cases!(table clock);
 const CLEAR_EXPIRED: &[Case] = __cases!(table clear_expired);
 const CLIENT: &[Case] = __cases!(table client);
@@ -127,6 +131,7 @@ pub fn cases(groups: &[&str]) -> Vec<Case> {
     for group in groups {
         all.extend_from_slice(match *group {
             "server" => SERVER,
+            "logout_wins" => LOGOUT_WINS,
             "clock" => CLOCK,
             "clear_expired" => CLEAR_EXPIRED,
             "client" => CLIENT,

@@ -15,6 +15,7 @@ enum Flaw {
     None,
     CreateOverwrites,
     SaveResurrectsDeleted,
+    SaveChecksThenWrites,
     LoadReturnsExpired,
     ClearExpiredRemovesLive,
     KeysNotValidated,
@@ -85,6 +86,18 @@ impl SessionStore for Flawed {
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let row = self.encode(record)?;
+        if self.flaw == Flaw::SaveChecksThenWrites {
+            if !self.rows.lock().unwrap().contains_key(key.as_str()) {
+                return Err(Error::SessionDeleted);
+            }
+            // The gap between a check and a write, wide enough that a delete lands in it.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            self.rows
+                .lock()
+                .unwrap()
+                .insert(key.as_str().to_owned(), row);
+            return Ok(key.clone());
+        }
         let mut rows = self.rows.lock().unwrap();
         if !rows.contains_key(key.as_str()) && self.flaw != Flaw::SaveResurrectsDeleted {
             return Err(Error::SessionDeleted);
@@ -140,7 +153,7 @@ fn flawed(flaw: Flaw) -> MakeStore {
 }
 
 async fn failures(flaw: Flaw) -> Vec<&'static str> {
-    let cases = session_conformance::cases(&["server", "clock", "clear_expired"]);
+    let cases = session_conformance::cases(&["server", "logout_wins", "clock", "clear_expired"]);
     session_conformance::run_cases(flawed(flaw), &cases)
         .await
         .into_iter()
@@ -184,6 +197,15 @@ async fn save_that_resurrects_a_deleted_session_is_caught() {
             "save_after_concurrent_delete_fails",
             "store_save_of_missing_is_session_deleted",
         ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_that_checks_then_writes_is_caught() {
+    assert_caught(
+        Flaw::SaveChecksThenWrites,
+        &["concurrent_delete_is_never_undone"],
     )
     .await;
 }

@@ -20,7 +20,6 @@
 //! ```
 #![doc = include_str!("../docs/design.md")]
 #![warn(missing_docs)]
-#![warn(missing_docs)]
 
 mod config;
 mod encrypted;

@@ -1,6 +1,8 @@
 //! The one error type every store and the [`Session`](crate::Session) handle return.
 
-use crate::key::InvalidKey;
+use std::fmt;
+
+use crate::key::{InvalidKey, SessionKey};
 
 /// Convenience alias used across the crate family.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -90,5 +92,125 @@ impl Error {
     /// True for [`Error::Backend`].
     pub fn is_backend(&self) -> bool {
         matches!(self, Error::Backend { .. })
+    }
+
+    /// This error with `key` replaced by its [`log_id`](SessionKey::log_id) in the message
+    /// and in the text of every source, which are kept as text only. Engines call it on
+    /// every error of an operation on `key`: a backend's error may quote what it was sent
+    /// (a cache key, a file name), and errors end up in logs.
+    ///
+    /// ```
+    /// use session_core::{Error, SessionKey};
+    /// let key = SessionKey::parse("abcdefghijklmnop").unwrap();
+    /// let timeout = std::io::Error::other("timed out on request for cacheabcdefghijklmnop");
+    /// let err = Error::backend("reading a session", timeout).redacted(&key);
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "session backend error: reading a session: timed out on request for cache#f39dac6c"
+    /// );
+    /// assert!(!format!("{err:?}").contains(key.as_str()));
+    /// ```
+    pub fn redacted(self, key: &SessionKey) -> Self {
+        match self {
+            Error::Backend { message, source } => Error::Backend {
+                message: key.redact(&message),
+                source: source.map(|source| {
+                    let source: &(dyn std::error::Error + 'static) = source.as_ref();
+                    Box::new(Redacted::of(source, key)) as Box<dyn std::error::Error + Send + Sync>
+                }),
+            },
+            Error::Configuration(message) => Error::Configuration(key.redact(&message)),
+            other => other,
+        }
+    }
+}
+
+/// The text of an error and of its sources, with a session key taken out.
+#[derive(Debug)]
+struct Redacted {
+    text: String,
+    source: Option<Box<Redacted>>,
+}
+
+impl Redacted {
+    fn of(error: &(dyn std::error::Error + 'static), key: &SessionKey) -> Self {
+        Redacted {
+            text: key.redact(&error.to_string()),
+            source: error
+                .source()
+                .map(|source| Box::new(Redacted::of(source, key))),
+        }
+    }
+}
+
+impl fmt::Display for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Redacted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that quotes the key in its text, its `Debug` (as bytes) and its source.
+    #[derive(Debug)]
+    struct Quoting {
+        key: Vec<u8>,
+        inner: std::io::Error,
+    }
+
+    impl fmt::Display for Quoting {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "timed out on {}", String::from_utf8_lossy(&self.key))
+        }
+    }
+
+    impl std::error::Error for Quoting {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.inner)
+        }
+    }
+
+    #[test]
+    fn redacted_takes_the_key_out_of_message_debug_and_sources() {
+        let key = SessionKey::generate();
+        let quoting = Quoting {
+            key: key.as_str().as_bytes().to_vec(),
+            inner: std::io::Error::other(format!("no file x{}_out_1", key.as_str())),
+        };
+        let err = Error::backend("reading", quoting).redacted(&key);
+        let mut texts = vec![err.to_string(), format!("{err:?}")];
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            texts.push(s.to_string());
+            source = s.source();
+        }
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        let bytes = format!("{:?}", key.as_str().as_bytes());
+        for text in &texts {
+            assert!(!text.contains(key.as_str()), "{text}");
+            assert!(!text.contains(&bytes[1..bytes.len() - 1]), "{text}");
+        }
+        assert!(texts[3].contains(&format!("x#{}_out_1", key.log_id())));
+    }
+
+    #[test]
+    fn redacted_leaves_other_errors_alone() {
+        let key = SessionKey::generate();
+        assert!(matches!(
+            Error::SessionDeleted.redacted(&key),
+            Error::SessionDeleted
+        ));
+        let config = Error::config(format!("bad {}", key.as_str())).redacted(&key);
+        assert!(!config.to_string().contains(key.as_str()));
     }
 }

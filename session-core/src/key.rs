@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rand::TryRngCore;
 use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
 
 /// Characters of a generated key (Django's `VALID_KEY_CHARS`).
 pub const VALID_KEY_CHARS: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -58,7 +59,8 @@ pub enum InvalidKey {
 /// Client-side engines (signed cookies), whose key *is* the signed payload, accept
 /// URL-safe base64 plus `.` and `:` ([`SessionKey::parse_signed_value`]).
 ///
-/// `Debug` shows only a prefix: a full key in a log is a session hijack waiting to happen.
+/// `Debug` shows only the [`log_id`](SessionKey::log_id): a key in a log is a session
+/// hijack waiting to happen.
 ///
 /// ```
 /// use session_core::SessionKey;
@@ -99,6 +101,35 @@ impl SessionKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What logs and error messages show instead of the key: the first 8 hex digits of the
+    /// key's SHA-256. Enough to tell sessions apart in a log, 32 bits that say nothing
+    /// usable about a key of 165.
+    ///
+    /// ```
+    /// use session_core::SessionKey;
+    /// let key = SessionKey::parse("abcdefghijklmnop").unwrap();
+    /// assert_eq!(key.log_id(), "f39dac6c");
+    /// assert!(!key.log_id().contains(key.as_str()));
+    /// ```
+    pub fn log_id(&self) -> String {
+        Sha256::digest(self.0.as_bytes())[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// `text` with every occurrence of the key replaced by `#` and its
+    /// [`log_id`](SessionKey::log_id): for a backend's message that quotes what it was sent.
+    ///
+    /// ```
+    /// use session_core::SessionKey;
+    /// let key = SessionKey::parse("abcdefghijklmnop").unwrap();
+    /// assert_eq!(key.redact("no file sessionidabcdefghijklmnop"), "no file sessionid#f39dac6c");
+    /// ```
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(self.as_str(), &format!("#{}", self.log_id()))
+    }
 }
 
 fn check_length(raw: &str, min: usize, max: usize) -> Result<(), InvalidKey> {
@@ -119,8 +150,7 @@ fn check_alphabet(raw: &str, allowed: impl Fn(u8) -> bool) -> Result<(), Invalid
 
 impl fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: String = self.0.chars().take(4).collect();
-        write!(f, "SessionKey({shown}…)")
+        write!(f, "SessionKey(#{})", self.log_id())
     }
 }
 
@@ -230,6 +260,16 @@ mod tests {
     #[test]
     fn debug_does_not_leak_the_key() {
         let key = SessionKey::parse("abcdefghijklmnop").unwrap();
-        assert_eq!(format!("{key:?}"), "SessionKey(abcd…)");
+        assert_eq!(format!("{key:?}"), format!("SessionKey(#{})", key.log_id()));
+        assert!(!format!("{key:?}").contains("abcd"));
+    }
+
+    #[test]
+    fn log_id_is_a_stable_short_hash() {
+        let key = SessionKey::parse("abcdefghijklmnop").unwrap();
+        // sha256("abcdefghijklmnop") starts with f39dac6c.
+        assert_eq!(key.log_id(), "f39dac6c");
+        let other = SessionKey::parse("abcdefghijklmnoq").unwrap();
+        assert_ne!(other.log_id(), key.log_id());
     }
 }

@@ -89,7 +89,10 @@ async fn django_shares_the_demo_sqlite_table() {
 
 #[tokio::test]
 async fn django_shares_the_demo_session_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .unwrap();
     let addr = serve(&[
         "--engine",
         "file",

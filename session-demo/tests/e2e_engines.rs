@@ -70,7 +70,10 @@ async fn demo_on_sqlite_file_browser_close_secure() {
 
 #[tokio::test]
 async fn demo_on_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .unwrap();
     let path = dir.path().to_str().unwrap();
     run(&["--engine", "file", "--file-path", path], SERVER_SIDE).await;
 }

@@ -1,14 +1,20 @@
 //! Blocking file operations, each one small and atomic where it must be.
 
-use std::fs::{self, File};
-use std::io::{self, ErrorKind, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{self, ErrorKind, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 
+use crate::lock::DirLock;
+
 /// Infix of temporary files: `sessionid<key>_out_<random>`, as Django names them.
 pub const TEMP_INFIX: &str = "_out_";
+
+/// The largest session file read or written.
+pub const MAX_FILE_SIZE: usize = 1 << 20;
 
 /// What a write must do if the target exists or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +25,43 @@ pub enum Mode {
     ReplaceExisting,
 }
 
+/// How a write ended, when the file system did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The file has the new content.
+    Done,
+    /// [`Mode::CreateNew`]: the name was taken; nothing was written.
+    Exists,
+    /// [`Mode::ReplaceExisting`]: there was no file to replace; nothing was written.
+    Missing,
+}
+
+/// What is under a session file's name.
+#[derive(Debug)]
+pub enum Entry {
+    /// Nothing.
+    Missing,
+    /// Something the engine does not read, and why: a link, a FIFO, a directory, a file
+    /// over [`MAX_FILE_SIZE`].
+    Refused(&'static str),
+    /// A regular file.
+    File {
+        /// Its content.
+        content: Vec<u8>,
+        /// Its modification time.
+        modified: DateTime<Utc>,
+    },
+}
+
 /// Writes `content` to `path` through a temporary file in the same directory, with
-/// `modified` as its modification time.
-pub fn write(path: &Path, content: &[u8], modified: DateTime<Utc>, mode: Mode) -> io::Result<()> {
-    if mode == Mode::ReplaceExisting {
-        fs::metadata(path)?;
-    }
+/// `modified` as its modification time. A replacement checks that the file still exists
+/// and renames under the directory's [`DirLock`], so a delete is never undone.
+pub fn write(
+    path: &Path,
+    content: &[u8],
+    modified: DateTime<Utc>,
+    mode: Mode,
+) -> io::Result<Written> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -35,23 +72,62 @@ pub fn write(path: &Path, content: &[u8], modified: DateTime<Utc>, mode: Mode) -
         .tempfile_in(dir)?;
     temp.write_all(content)?;
     temp.as_file().set_modified(SystemTime::from(modified))?;
+    // On disk before it has the name: a crash never leaves an empty session file.
+    temp.as_file().sync_all()?;
     match mode {
-        Mode::CreateNew => temp.persist_noclobber(path).map(drop).map_err(|e| e.error),
-        Mode::ReplaceExisting => temp.persist(path).map(drop).map_err(|e| e.error),
+        Mode::CreateNew => match temp.persist_noclobber(path) {
+            Ok(_) => Ok(Written::Done),
+            Err(e) if e.error.kind() == ErrorKind::AlreadyExists => Ok(Written::Exists),
+            Err(e) => Err(e.error),
+        },
+        Mode::ReplaceExisting => {
+            let _lock = DirLock::take(dir)?;
+            match fs::symlink_metadata(path) {
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Written::Missing),
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+            temp.persist(path).map_err(|e| e.error)?;
+            Ok(Written::Done)
+        }
     }
 }
 
-/// The file's content and modification time; `None` if it does not exist.
-pub fn read(path: &Path) -> io::Result<Option<(Vec<u8>, DateTime<Utc>)>> {
-    let mut file = match File::open(path) {
+/// What is under `path`, read without following a link, without waiting on a FIFO and
+/// without reading more than [`MAX_FILE_SIZE`] (plus one byte, to tell it was more).
+pub fn read(path: &Path) -> io::Result<Entry> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match file {
         Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Entry::Missing),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(Entry::Refused("a symbolic link"));
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Ok(Entry::Refused("not a regular file"));
+        }
         Err(e) => return Err(e),
     };
-    let modified = file.metadata()?.modified()?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(Entry::Refused("not a regular file"));
+    }
+    if meta.len() > MAX_FILE_SIZE as u64 {
+        return Ok(Entry::Refused("larger than 1 MiB"));
+    }
     let mut content = Vec::new();
-    io::Read::read_to_end(&mut file, &mut content)?;
-    Ok(Some((content, DateTime::from(modified))))
+    file.take(MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut content)?;
+    if content.len() > MAX_FILE_SIZE {
+        return Ok(Entry::Refused("larger than 1 MiB"));
+    }
+    Ok(Entry::File {
+        content,
+        modified: DateTime::from(meta.modified()?),
+    })
 }
 
 /// Removes a file; a missing one is fine.
@@ -76,7 +152,7 @@ pub fn list(dir: &Path, prefix: &str) -> io::Result<Vec<(String, PathBuf)>> {
     Ok(found)
 }
 
-/// The file's modification time.
+/// The modification time of the entry itself (a link's own, not its target's).
 pub fn modified(path: &Path) -> io::Result<DateTime<Utc>> {
-    Ok(DateTime::from(fs::metadata(path)?.modified()?))
+    Ok(DateTime::from(fs::symlink_metadata(path)?.modified()?))
 }

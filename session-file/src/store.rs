@@ -1,6 +1,6 @@
 //! [`FileStore`]: the six primitives as file operations.
 
-use std::io::{self, ErrorKind};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,7 +9,9 @@ use session_core::{
     Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
 };
 
-use crate::files::{self, Mode, TEMP_INFIX};
+use crate::builder::FileStoreBuilder;
+use crate::files::{self, Entry, MAX_FILE_SIZE, Mode, TEMP_INFIX, Written};
+use crate::lock::DirLock;
 
 /// Temporary files older than this are leftovers of a crash.
 const STALE_TEMP_AGE: TimeDelta = TimeDelta::hours(1);
@@ -26,27 +28,47 @@ struct Inner {
     ctx: StoreContext,
 }
 
+/// A backend error about `key`, with the key taken out of its text.
+fn failed(key: &SessionKey, what: &'static str) -> impl FnOnce(io::Error) -> Error {
+    move |e| Error::backend(what, e).redacted(key)
+}
+
 impl FileStore {
-    /// A store in `dir` (Django's `SESSION_FILE_PATH`; `None` is the OS temporary
-    /// directory, as in Django). A missing or unwritable directory is a configuration
-    /// error.
+    /// A store in `dir` (Django's `SESSION_FILE_PATH`), which must exist and be private to
+    /// this user; `None` is a private directory of this user's in the OS temporary
+    /// directory, created if missing. See [`FileStore::builder`] for a shared directory.
     pub fn new(dir: Option<PathBuf>, ctx: StoreContext) -> Result<Self> {
-        let dir = dir.unwrap_or_else(std::env::temp_dir);
-        if !dir.is_dir() {
-            return Err(Error::config(format!(
-                "the session storage path {} doesn't exist; set SESSION_FILE_PATH to an existing directory",
-                dir.display()
-            )));
+        let builder = Self::builder(ctx);
+        match dir {
+            Some(dir) => builder.dir(dir),
+            None => builder,
         }
-        tempfile::tempfile_in(&dir).map_err(|e| {
-            Error::config(format!(
-                "cannot write session files in {}: {e}",
-                dir.display()
-            ))
-        })?;
-        Ok(FileStore {
+        .build()
+    }
+
+    /// A store with options.
+    ///
+    /// ```no_run
+    /// use session_core::{SessionSettings, StoreContext};
+    /// use session_file::FileStore;
+    ///
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
+    /// // Shared with a Django app running as another user of group `www-data`.
+    /// let store = FileStore::builder(ctx)
+    ///     .dir("/var/lib/sessions")
+    ///     .allow_shared_dir(true)
+    ///     .build()?;
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn builder(ctx: StoreContext) -> FileStoreBuilder {
+        FileStoreBuilder::new(ctx)
+    }
+
+    /// A store in `dir`, already checked.
+    pub(crate) fn in_checked_dir(dir: PathBuf, ctx: StoreContext) -> Self {
+        FileStore {
             inner: Arc::new(Inner { dir, ctx }),
-        })
+        }
     }
 
     /// The directory.
@@ -54,17 +76,18 @@ impl FileStore {
         &self.inner.dir
     }
 
-    /// Runs `work` on the blocking pool.
+    /// Runs `work` on the blocking pool; what it logs goes to the caller's subscriber.
     async fn blocking<T: Send + 'static>(
         &self,
-        what: &'static str,
         work: impl FnOnce(&Inner) -> io::Result<T> + Send + 'static,
-    ) -> Result<T> {
+    ) -> io::Result<T> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || work(&inner))
-            .await
-            .map_err(|e| Error::backend(what, e))?
-            .map_err(|e| Error::backend(what, e))
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        tokio::task::spawn_blocking(move || {
+            tracing::dispatcher::with_default(&dispatch, || work(&inner))
+        })
+        .await
+        .map_err(io::Error::other)?
     }
 
     async fn write(
@@ -74,18 +97,22 @@ impl FileStore {
         mode: Mode,
     ) -> Result<SessionKey> {
         let content = self.inner.ctx.encode(record.data())?;
+        if content.len() > MAX_FILE_SIZE {
+            return Err(Error::TooLarge {
+                size: content.len(),
+                limit: MAX_FILE_SIZE,
+            });
+        }
         let modified = self.inner.ctx.now();
         let path = self.inner.path(key);
         let written = self
-            .blocking("writing a session file", move |_| {
-                Ok(files::write(&path, content.as_bytes(), modified, mode))
-            })
-            .await?;
+            .blocking(move |_| files::write(&path, content.as_bytes(), modified, mode))
+            .await
+            .map_err(failed(key, "writing a session file"))?;
         match written {
-            Ok(()) => Ok(key.clone()),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(Error::KeyCollision),
-            Err(e) if e.kind() == ErrorKind::NotFound => Err(Error::SessionDeleted),
-            Err(e) => Err(Error::backend("writing a session file", e)),
+            Written::Done => Ok(key.clone()),
+            Written::Exists => Err(Error::KeyCollision),
+            Written::Missing => Err(Error::SessionDeleted),
         }
     }
 }
@@ -99,31 +126,47 @@ impl Inner {
         self.dir.join(format!("{}{}", self.prefix(), key.as_str()))
     }
 
-    /// The record in `path`; `None` when missing or undecodable (logged).
-    fn read(&self, path: &Path) -> io::Result<Option<SessionRecord>> {
-        let Some((content, modified)) = files::read(path)? else {
-            return Ok(None);
+    /// The session in `path` and the file's modification time. `None` when there is no
+    /// file, or one the engine does not read (logged); the record is `None` when the
+    /// content is undecodable (logged).
+    fn read(
+        &self,
+        path: &Path,
+        key: &SessionKey,
+    ) -> io::Result<Option<(Option<SessionRecord>, DateTime<Utc>)>> {
+        let (content, modified) = match files::read(path)? {
+            Entry::Missing => return Ok(None),
+            Entry::Refused(why) => {
+                tracing::warn!(target: "session_core::security", key = %key.log_id(), "Session file ignored: {why}");
+                return Ok(None);
+            }
+            Entry::File { content, modified } => (content, modified),
         };
         let Ok(text) = std::str::from_utf8(&content) else {
-            tracing::warn!(target: "session_core::security", path = %path.display(), "Session data corrupted: not text");
-            return Ok(None);
+            tracing::warn!(target: "session_core::security", key = %key.log_id(), "Session data corrupted: not text");
+            return Ok(Some((None, modified)));
         };
-        Ok(self.ctx.decode(text).map(|data| {
+        let record = self.ctx.decode(text).map(|data| {
             let expires_at = self.ctx.expiry_date(&data, modified);
             SessionRecord::new(data, expires_at)
-        }))
+        });
+        Ok(Some((record, modified)))
     }
 
     /// Removes `path` if its session expired by `now` (undecodable files expire by their
-    /// modification time); says whether it did.
-    fn clear_if_expired(&self, path: &Path, now: DateTime<Utc>) -> io::Result<bool> {
-        let expires_at = match self.read(path)? {
-            Some(record) => record.expires_at(),
-            None => match files::modified(path) {
-                Ok(modified) => modified + TimeDelta::seconds(self.ctx.settings().cookie_age),
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
-                Err(e) => return Err(e),
-            },
+    /// modification time); says whether it did. Decides under the directory's lock, so a
+    /// session saved meanwhile is not removed.
+    fn clear_if_expired(
+        &self,
+        path: &Path,
+        key: &SessionKey,
+        now: DateTime<Utc>,
+    ) -> io::Result<bool> {
+        let _lock = DirLock::take(&self.dir)?;
+        let expires_at = match self.read(path, key)? {
+            None => return Ok(false),
+            Some((Some(record), _)) => record.expires_at(),
+            Some((None, modified)) => modified + TimeDelta::seconds(self.ctx.settings().cookie_age),
         };
         if expires_at < now {
             files::remove(path)?;
@@ -131,14 +174,39 @@ impl Inner {
         }
         Ok(false)
     }
+
+    /// Removes the expired sessions and stale temporary files; an entry that cannot be
+    /// read or removed is logged and skipped.
+    fn clear_expired(&self, now: DateTime<Utc>) -> io::Result<u64> {
+        let mut removed = 0;
+        for (name, path) in files::list(&self.dir, self.prefix())? {
+            let rest = &name[self.prefix().len()..];
+            if let Ok(key) = SessionKey::parse(rest) {
+                match self.clear_if_expired(&path, &key, now) {
+                    Ok(cleared) => removed += u64::from(cleared),
+                    Err(error) => {
+                        tracing::warn!(target: "session_file", key = %key.log_id(), %error, "clear_expired skipped a session file");
+                    }
+                }
+            } else if rest.contains(TEMP_INFIX)
+                && files::modified(&path).is_ok_and(|m| m < now - STALE_TEMP_AGE)
+            {
+                if let Err(error) = files::remove(&path) {
+                    tracing::warn!(target: "session_file", %error, "clear_expired could not remove a stale temporary file");
+                }
+            }
+        }
+        Ok(removed)
+    }
 }
 
 #[async_trait]
 impl SessionStore for FileStore {
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
         let path = self.inner.path(key);
-        self.blocking("checking a session file", move |_| path.try_exists())
+        self.blocking(move |_| path.try_exists())
             .await
+            .map_err(failed(key, "checking a session file"))
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
@@ -151,35 +219,31 @@ impl SessionStore for FileStore {
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
         let path = self.inner.path(key);
-        self.blocking("deleting a session file", move |_| files::remove(&path))
-            .await
+        self.blocking(move |inner| {
+            let _lock = DirLock::take(&inner.dir)?;
+            files::remove(&path)
+        })
+        .await
+        .map_err(failed(key, "deleting a session file"))
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
         let path = self.inner.path(key);
         let now = self.inner.ctx.now();
-        let record = self
-            .blocking("reading a session file", move |inner| inner.read(&path))
-            .await?;
-        Ok(record.filter(|r| !r.is_expired(now)))
+        let owned = key.clone();
+        let read = self
+            .blocking(move |inner| inner.read(&path, &owned))
+            .await
+            .map_err(failed(key, "reading a session file"))?;
+        Ok(read
+            .and_then(|(record, _)| record)
+            .filter(|r| !r.is_expired(now)))
     }
 
     async fn clear_expired(&self) -> Result<u64> {
         let now = self.inner.ctx.now();
-        self.blocking("clearing expired session files", move |inner| {
-            let mut removed = 0;
-            for (name, path) in files::list(&inner.dir, inner.prefix())? {
-                let rest = &name[inner.prefix().len()..];
-                if SessionKey::parse(rest).is_ok() {
-                    removed += u64::from(inner.clear_if_expired(&path, now)?);
-                } else if rest.contains(TEMP_INFIX)
-                    && files::modified(&path).is_ok_and(|m| m < now - STALE_TEMP_AGE)
-                {
-                    files::remove(&path)?;
-                }
-            }
-            Ok(removed)
-        })
-        .await
+        self.blocking(move |inner| inner.clear_expired(now))
+            .await
+            .map_err(|e| Error::backend("clearing expired session files", e))
     }
 }

@@ -13,10 +13,18 @@ use session_file::FileStore;
 
 use django_interop::vectors::{self, load as vectors};
 
+/// A directory the file engine accepts: private.
+fn private_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .unwrap()
+}
+
 /// Django's files in a fresh directory. Git keeps no modification times, so they are
 /// written now, as if Django had just saved them.
 fn django_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let source = vectors::path("file_sessions");
     for entry in std::fs::read_dir(source).unwrap() {
         let entry = entry.unwrap();
@@ -68,7 +76,7 @@ async fn reads_every_file_django_wrote() {
 #[tokio::test]
 async fn session_files_are_private() {
     let v = vectors();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let sessions = SessionManager::build(context(&v), |ctx| {
         FileStore::new(Some(dir.path().to_path_buf()), ctx)
     })

@@ -1,6 +1,8 @@
 //! A real Django 5.2 and this engine share a session directory, both ways. Needs
 //! `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
 
+use std::os::unix::fs::PermissionsExt;
+
 use django_interop::{DjangoPeer, Engine};
 use serde_json::{Value, json};
 use session_core::{SessionData, SessionManager, SessionSettings};
@@ -19,7 +21,10 @@ struct Shared {
 
 impl Shared {
     fn new(django: DjangoPeer) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .unwrap();
         let settings = SessionSettings::new(SECRET).unwrap();
         let rust = SessionManager::build(settings, |ctx| {
             FileStore::new(Some(dir.path().to_path_buf()), ctx)

@@ -38,7 +38,6 @@
 //! Beyond Django: an incoming key that turns out unknown is never saved as an empty
 //! session with `save_every_request`; its cookie is deleted instead.
 #![warn(missing_docs)]
-#![warn(missing_docs)]
 
 mod cleanup;
 pub mod cookie;

@@ -68,6 +68,11 @@ macro_rules! __cases {
             hostile_key_cache_injection
         }
     };
+    ($mode:ident logout_wins) => {
+        $crate::__emit! {$mode logout_wins:
+            concurrent_delete_is_never_undone
+        }
+    };
     ($mode:ident clock) => {
         $crate::__emit! {$mode clock:
             actual_expiry expired_at_exact_boundary default_age_expiry

@@ -215,8 +215,10 @@ pub async fn concurrent_creates_get_distinct_keys(h: Harness) {
     }
 }
 
-/// Saves and deletes racing on one key end in a consistent state, without panics: every
-/// save either succeeds or reports the deletion.
+/// Saves and deletes racing on one key end without panics or errors: every save either
+/// succeeds or reports the deletion. Whether the session stays deleted is
+/// `concurrent_delete_is_never_undone`'s business (the `logout_wins` group): not every
+/// engine promises it.
 pub async fn concurrent_save_and_delete_are_safe(h: Harness) {
     let key = saved(&h, json!({"n": 0})).await;
     let mut tasks = Vec::new();
@@ -246,5 +248,51 @@ pub async fn concurrent_save_and_delete_are_safe(h: Harness) {
     let remaining = h.store().load(&key).await.unwrap();
     if let Some(record) = remaining {
         assert!(record.data().contains_key("n"));
+    }
+}
+
+/// "Logout wins" under concurrency, for stores that promise it: saves racing a delete of
+/// one session never bring it back. Every save either lands before the delete or fails with
+/// `Error::SessionDeleted`, so once the race is over the session is gone. In each round,
+/// requests that loaded the session save it again and again until they see the deletion,
+/// and the delete lands while they are at it.
+pub async fn concurrent_delete_is_never_undone(h: Harness) {
+    const ROUNDS: usize = 5;
+    const REQUESTS: usize = 8;
+    const SAVES_EACH: usize = 50;
+    for round in 0..ROUNDS {
+        let key = saved(&h, json!({"n": 0})).await;
+        let start = Arc::new(tokio::sync::Barrier::new(REQUESTS + 1));
+        let mut saving = Vec::new();
+        for i in 0..REQUESTS {
+            let (h, key, start) = (h.clone(), key.clone(), start.clone());
+            saving.push(tokio::spawn(async move {
+                let s = h.session(Some(key.as_str()));
+                s.insert("n", i).await?;
+                start.wait().await;
+                for n in 0..SAVES_EACH {
+                    s.insert("n", n).await?;
+                    match s.save().await {
+                        Ok(()) => {}
+                        Err(Error::SessionDeleted) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(())
+            }));
+        }
+        start.wait().await;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        h.store().delete(&key).await.unwrap();
+        for task in saving {
+            task.await
+                .expect("task panicked")
+                .expect("unexpected error");
+        }
+        assert!(
+            h.store().load(&key).await.unwrap().is_none(),
+            "round {round}: a save undid a delete that had completed"
+        );
+        assert!(!h.store().exists(&key).await.unwrap(), "round {round}");
     }
 }
