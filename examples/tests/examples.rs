@@ -2,6 +2,8 @@
 
 #[path = "../counter.rs"]
 mod counter;
+#[path = "../from_env.rs"]
+mod from_env;
 #[path = "../login.rs"]
 mod login;
 
@@ -71,4 +73,26 @@ async fn login_cycles_the_key_and_logout_flushes() {
     assert_eq!(body, "Logged out\n");
     assert_eq!(deleted.as_deref(), Some("\"\""), "the cookie is deleted");
     assert_eq!(get(&app, "/", Some(&second)).await.0, "Not logged in\n");
+}
+
+#[tokio::test]
+async fn from_env_builds_the_engine_the_settings_name() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.sqlite3").display());
+    let cli = from_env::Cli::try_parse_from([
+        "from-env",
+        "--engine",
+        "db",
+        "--database-url",
+        &url,
+        "--secret-key",
+        "example-secret",
+    ])
+    .unwrap();
+    let app = from_env::app(&cli.config).await.unwrap();
+    let (body, cookie) = get(&app, "/", None).await;
+    assert_eq!(body, "Visits: 1\n");
+    assert_eq!(get(&app, "/", cookie.as_deref()).await.0, "Visits: 2\n");
+    assert!(dir.path().join("s.sqlite3").exists(), "the database the URL names");
 }
