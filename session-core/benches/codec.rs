@@ -51,6 +51,9 @@ fn codec(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("decode", size), &encoded, |b, encoded| {
             b.iter(|| stored.decode(encoded).unwrap())
         });
+        group.bench_with_input(BenchmarkId::new("round_trip", size), &data, |b, data| {
+            b.iter(|| stored.decode(&stored.encode(data, now).unwrap()).unwrap())
+        });
         group.bench_with_input(
             BenchmarkId::new("cookie_round_trip", size),
             &data,
