@@ -37,6 +37,12 @@
 //! - **Size is checked at save**: a `name=value` over [`MAX_COOKIE_SIZE`] (4093 bytes,
 //!   what every browser keeps) is [`Error::TooLarge`](session_core::Error::TooLarge) and
 //!   the session keeps its previous cookie; Django lets the browser drop it silently.
+//! - **Compression** is session-core's fast default
+//!   ([`Compression::Fast`](session_core::signing::Compression::Fast): nothing under 128
+//!   bytes of JSON, zlib-rs level 1 above), which Django reads but does not write. A value
+//!   that does not fit is encoded again with Django's own compression (level 6, smaller)
+//!   before it is refused, so every session Django can keep in a cookie fits here too.
+//!   [`CookieStoreBuilder::compression`] chooses Django's exact bytes or none.
 //! - **Rotation**: values are signed (or encrypted) with the current secret and accepted
 //!   under any of `SECRET_KEY_FALLBACKS`; the next save re-seals with the current one.
 //! - **Tampered or foreign values** are "no session", logged on the

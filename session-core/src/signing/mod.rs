@@ -30,7 +30,7 @@ mod compress;
 pub mod pyjson;
 mod scratch;
 
-pub use compress::{Compression, FAST_MIN_LEN, MAX_INFLATED_BYTES};
+pub use compress::{Compression, FAST_MIN_LEN};
 
 use std::cell::Cell;
 
