@@ -428,5 +428,14 @@ mod tests {
             ".eJyrVkpJLElUslJKpANQqgUA6jEpOQ"
         );
         assert!(!encode_payload(long.as_bytes(), Compression::Off).starts_with('.'));
+        assert!(long.len() < FAST_MIN_LEN);
+        assert!(!encode_payload(long.as_bytes(), Compression::Fast).starts_with('.'));
+        let longer = format!("{{\"data\":\"{}\"}}", "a".repeat(FAST_MIN_LEN));
+        let fast = encode_payload(longer.as_bytes(), Compression::Fast);
+        assert!(fast.starts_with('.'));
+        assert_eq!(
+            decode_payload(&fast).unwrap()["data"],
+            "a".repeat(FAST_MIN_LEN)
+        );
     }
 }
