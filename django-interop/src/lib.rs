@@ -42,6 +42,44 @@ pub fn tricky_data() -> SessionData {
     value.as_object().cloned().unwrap_or_default()
 }
 
+/// Session data whose compact JSON is exactly `bytes` long (at least 32): a user id and
+/// a text filler. The filler is either words that deflate packs well (`compressible`) or
+/// random characters of the URL-safe alphabet, which deflate at level 1 cannot shrink and
+/// level 6 shrinks only by its Huffman coding. Deterministic for a given size and kind.
+pub fn sized_data(bytes: usize, compressible: bool) -> SessionData {
+    const FRAME: &str = r#"{"_auth_user_id":"42","blob":""}"#;
+    const WORDS: [&str; 8] = [
+        "session ", "cart ", "lorem ", "ipsum ", "django ", "rust ", "cookie ", "token ",
+    ];
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    assert!(
+        bytes >= FRAME.len(),
+        "sized_data needs at least {} bytes, not {bytes}",
+        FRAME.len()
+    );
+    let mut state = 0x9E37_79B9_7F4A_7C15 ^ bytes as u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let len = bytes - FRAME.len();
+    let mut filler = String::with_capacity(len + 8);
+    while filler.len() < len {
+        if compressible {
+            filler.push_str(WORDS[(next() % 8) as usize]);
+        } else {
+            filler.push(char::from(ALPHABET[(next() % 64) as usize]));
+        }
+    }
+    filler.truncate(len);
+    let mut data = SessionData::new();
+    data.insert("_auth_user_id".into(), Value::from("42"));
+    data.insert("blob".into(), Value::from(filler));
+    data
+}
+
 /// The environment variable naming the Python that has Django 5.2.
 pub const PYTHON_VAR: &str = "DJANGO_PYTHON";
 
@@ -258,6 +296,17 @@ mod tests {
             Engine::File("/x".into()).args(),
             ["--engine", "file", "--file-path", "/x"]
         );
+    }
+
+    #[test]
+    fn sized_data_has_the_asked_json_length() {
+        for bytes in [32, 50, 2048, 16384] {
+            for compressible in [true, false] {
+                let json = serde_json::to_string(&sized_data(bytes, compressible)).unwrap();
+                assert_eq!(json.len(), bytes, "{compressible}");
+            }
+        }
+        assert_ne!(sized_data(2048, true), sized_data(2048, false));
     }
 
     #[test]

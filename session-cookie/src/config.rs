@@ -2,6 +2,7 @@
 //! (`CookieStoreBuilder::build` lives with the store it builds.)
 
 use session_core::StoreContext;
+use session_core::signing::Compression;
 
 /// The most a browser keeps of one cookie's `name=value`: 4093 bytes (the smallest limit
 /// among current browsers, RFC 6265's 4096 minus room for the attributes' separators).
@@ -37,6 +38,7 @@ pub struct CookieStoreBuilder {
     pub(crate) ctx: StoreContext,
     pub(crate) mode: CookieMode,
     pub(crate) max_size: usize,
+    pub(crate) compression: Compression,
 }
 
 impl CookieStoreBuilder {
@@ -45,6 +47,7 @@ impl CookieStoreBuilder {
             ctx,
             mode: CookieMode::Signed,
             max_size: MAX_COOKIE_SIZE,
+            compression: Compression::Fast,
         }
     }
 
@@ -57,6 +60,15 @@ impl CookieStoreBuilder {
     /// Shorthand for `mode(CookieMode::Encrypted)`.
     pub fn encrypted(self) -> Self {
         self.mode(CookieMode::Encrypted)
+    }
+
+    /// How signed cookies are compressed: [`Compression::Fast`] by default (and then, when
+    /// the fast value does not fit, Django's tighter [`Compression::DjangoExact`] before
+    /// giving up), or exactly as Django does, or not at all. Django reads all three.
+    /// Encrypted cookies are never compressed.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
     }
 
     /// The largest `name=value` a save may produce, in bytes ([`MAX_COOKIE_SIZE`] by

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use session_core::codec::log_corrupt;
 use session_core::key::MIN_KEY_LENGTH;
-use session_core::signing::SigningError;
+use session_core::signing::{Compression, SigningError};
 use session_core::{
     Error, InvalidKey, Result, SessionCodec, SessionData, SessionKey, SessionRecord, SessionStore,
     StoreContext, async_trait,
@@ -30,7 +30,9 @@ impl CookieStoreBuilder {
         }
         let secrets = settings.secrets();
         let codec = match self.mode {
-            CookieMode::Signed => Codec::Signed(SessionCodec::with_salt(COOKIE_SALT, secrets)),
+            CookieMode::Signed => Codec::Signed(
+                SessionCodec::with_salt(COOKIE_SALT, secrets).with_compression(self.compression),
+            ),
             CookieMode::Encrypted => Codec::Encrypted(EncryptedCodec::new(secrets)),
         };
         Ok(CookieStore {
@@ -77,11 +79,20 @@ impl CookieStore {
     /// The cookie value for `data` as of now, refused when `name=value` would not fit.
     fn seal(&self, data: &SessionData) -> Result<SessionKey> {
         let now = self.ctx.now();
+        let size = |value: &str| self.ctx.settings().cookie_name.len() + 1 + value.len();
         let value = match &self.codec {
-            Codec::Signed(codec) => codec.encode(data, now)?,
+            Codec::Signed(codec) => {
+                let value = codec.encode(data, now)?;
+                // What fits in a cookie Django writes fits in ours.
+                if size(&value) > self.max_size && codec.compression() == Compression::Fast {
+                    codec.clone().byte_exact().encode(data, now)?
+                } else {
+                    value
+                }
+            }
             Codec::Encrypted(codec) => codec.seal(data, now)?,
         };
-        let size = self.ctx.settings().cookie_name.len() + 1 + value.len();
+        let size = size(&value);
         if size > self.max_size {
             return Err(Error::TooLarge {
                 size,

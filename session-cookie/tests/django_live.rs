@@ -1,7 +1,7 @@
 //! A real Django 5.2 and this engine share signed cookies, both ways, with key rotation.
 //! Needs `DJANGO_PYTHON` (`eval "$(scripts/django-venv)"`); see `django-interop`.
 
-use django_interop::{DjangoPeer, Engine};
+use django_interop::{DjangoPeer, Engine, sized_data};
 use serde_json::{Value, json};
 use session_cookie::{CookieMode, CookieStore};
 use session_core::{Secrets, SessionData, SessionManager, SessionSettings};
@@ -69,6 +69,37 @@ async fn rust_reads_what_django_signs() {
 
     let stranger = sessions(Secrets::new("another-secret").unwrap(), CookieMode::Signed);
     assert_eq!(rust_reads(&stranger, &cookie).await, None);
+}
+
+/// The default (fast) compression against Django, both ways: about 50 bytes of JSON is
+/// left uncompressed, 2 KiB of text is deflated by zlib-rs, 2 KiB of random characters is
+/// left plain (Django's level 6 still packs it). 16 KiB would not fit in a cookie.
+#[tokio::test]
+async fn sized_cookies_cross_both_ways() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let django = django.secret_key(SECRET);
+    let rust = sessions(Secrets::new(SECRET).unwrap(), CookieMode::Signed);
+    for (bytes, compressible, compressed) in
+        [(50, true, false), (2048, true, true), (2048, false, false)]
+    {
+        let data = sized_data(bytes, compressible);
+        let what = format!("{bytes} bytes, compressible: {compressible}");
+        let cookie = rust_writes(&rust, &data).await;
+        assert_eq!(cookie.starts_with('.'), compressed, "{what}: {cookie}");
+        assert_eq!(
+            django.read(&Engine::SignedCookies, &cookie),
+            Some(data.clone()),
+            "Django reads ours, {what}"
+        );
+        let from_django = django.write(&Engine::SignedCookies, &data);
+        assert_eq!(
+            rust_reads(&rust, &from_django).await,
+            Some(data),
+            "we read Django's, {what}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,12 +1,13 @@
 //! Django's own signed cookies (`testdata/django/vectors.json`, written by Django 5.2):
-//! read at their pinned time, reproduced byte for byte, tampered ones refused; and the
-//! encrypted mode's refusals and rotation.
+//! read at their pinned time, reproduced byte for byte in the exact compression mode,
+//! tampered ones refused; and the encrypted mode's refusals and rotation.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
-use session_cookie::{CookieMode, CookieStore, ENCRYPTED_PREFIX};
+use session_cookie::{CookieMode, CookieStore, CookieStoreBuilder, ENCRYPTED_PREFIX};
+use session_core::signing::Compression;
 use session_core::{
     Error, MockClock, Secrets, SessionData, SessionKey, SessionRecord, SessionSettings,
     SessionStore, StoreContext,
@@ -39,9 +40,18 @@ fn store_at(
     mode: CookieMode,
     at: DateTime<Utc>,
 ) -> (CookieStore, Arc<MockClock>) {
+    built_at(secrets, at, |builder| builder.mode(mode))
+}
+
+/// A store configured by `configure`, with these secrets, on a clock stopped at `at`.
+fn built_at(
+    secrets: Secrets,
+    at: DateTime<Utc>,
+    configure: impl FnOnce(CookieStoreBuilder) -> CookieStoreBuilder,
+) -> (CookieStore, Arc<MockClock>) {
     let clock = Arc::new(MockClock::new(at));
     let ctx = StoreContext::new(SessionSettings::with_secrets(secrets)).with_clock(clock.clone());
-    (CookieStore::builder(ctx).mode(mode).build().unwrap(), clock)
+    (configure(CookieStore::builder(ctx)).build().unwrap(), clock)
 }
 
 fn object(value: &Value) -> SessionData {
@@ -81,13 +91,75 @@ async fn reads_every_cookie_django_signed() {
 async fn writes_django_cookies_byte_for_byte() {
     let v = vectors();
     for case in cases(&v, "signed_cookies") {
-        let (store, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+        let (store, _) = built_at(secrets(&v), pinned(case), |builder| {
+            builder.compression(Compression::DjangoExact)
+        });
         let data = record(object(&case["obj"]));
         let created = store.create(&SessionKey::generate(), &data).await.unwrap();
         assert_eq!(created.as_str(), case["cookie"].as_str().unwrap());
         let saved = store.save(&created, &data).await.unwrap();
         assert_eq!(saved, created);
     }
+}
+
+#[tokio::test]
+async fn fast_cookies_read_back_in_every_mode() {
+    let v = vectors();
+    for case in cases(&v, "signed_cookies") {
+        let (fast, _) = store_at(secrets(&v), CookieMode::Signed, pinned(case));
+        let (exact, _) = built_at(secrets(&v), pinned(case), |builder| {
+            builder.compression(Compression::DjangoExact)
+        });
+        let data = object(&case["obj"]);
+        let written = fast
+            .create(&SessionKey::generate(), &record(data.clone()))
+            .await
+            .unwrap();
+        assert_eq!(load(&exact, written.as_str()).await, Some(data.clone()));
+        assert_eq!(load(&fast, written.as_str()).await, Some(data));
+    }
+}
+
+/// Random hex: deflate at level 6 packs it into about half, the fast level barely at all.
+fn hex_data(chars: usize) -> SessionData {
+    let mut n: u64 = 0x2545_F491_4F6C_DD1D;
+    let text: String = (0..chars)
+        .map(|_| {
+            n ^= n << 13;
+            n ^= n >> 7;
+            n ^= n << 17;
+            char::from(b"0123456789abcdef"[(n % 16) as usize])
+        })
+        .collect();
+    object(&json!({ "token": text }))
+}
+
+#[tokio::test]
+async fn what_fits_with_djangos_compression_fits_in_fast_mode_too() {
+    let at = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+    let (fast, _) = store_at(Secrets::new("k").unwrap(), CookieMode::Signed, at);
+    let (exact, _) = built_at(Secrets::new("k").unwrap(), at, |builder| {
+        builder.compression(Compression::DjangoExact)
+    });
+    let (off, _) = built_at(Secrets::new("k").unwrap(), at, |builder| {
+        builder.compression(Compression::Off)
+    });
+    let data = record(hex_data(5000));
+    let djangos = exact.create(&SessionKey::generate(), &data).await.unwrap();
+    assert!(djangos.as_str().starts_with('.'));
+    let ours = fast.create(&SessionKey::generate(), &data).await.unwrap();
+    assert_eq!(
+        ours, djangos,
+        "the fast value is too large: Django's is used"
+    );
+    assert!(matches!(
+        off.create(&SessionKey::generate(), &data).await,
+        Err(Error::TooLarge { .. })
+    ));
+    let small = record(hex_data(1000));
+    let fast_small = fast.create(&SessionKey::generate(), &small).await.unwrap();
+    let exact_small = exact.create(&SessionKey::generate(), &small).await.unwrap();
+    assert_ne!(fast_small, exact_small, "the fast value fits: it is kept");
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
-//! Encode and decode of stored sessions and signed cookies at 200 B, 2 KiB and 16 KiB.
+//! Encode and decode of stored sessions and signed cookies at 200 B, 2 KiB and 16 KiB, in
+//! the default fast mode and (`*_exact`) in Django's byte-exact mode.
 
 use chrono::Utc;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use session_core::signing::{self, TimestampSigner};
+use session_core::signing::{self, Compression, TimestampSigner};
 use session_core::{Secrets, SessionCodec, SessionData};
 
 /// Session data whose JSON is about `bytes` long, half repetitive and half random-looking,
@@ -38,12 +39,14 @@ fn codec(c: &mut Criterion) {
         .with_fallbacks(["old"])
         .unwrap();
     let stored = SessionCodec::new(&secrets);
+    let exact = stored.clone().byte_exact();
     let cookie = TimestampSigner::new("django.contrib.sessions.backends.signed_cookies", &secrets);
     let now = Utc::now();
     let mut group = c.benchmark_group("codec");
     for size in [200, 2048, 16384] {
         let data = payload(size);
         let encoded = stored.encode(&data, now).unwrap();
+        let encoded_exact = exact.encode(&data, now).unwrap();
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("encode", size), &data, |b, data| {
             b.iter(|| stored.encode(data, now).unwrap())
@@ -51,28 +54,39 @@ fn codec(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("decode", size), &encoded, |b, encoded| {
             b.iter(|| stored.decode(encoded).unwrap())
         });
+        group.bench_with_input(BenchmarkId::new("round_trip", size), &data, |b, data| {
+            b.iter(|| stored.decode(&stored.encode(data, now).unwrap()).unwrap())
+        });
         group.bench_with_input(
             BenchmarkId::new("cookie_round_trip", size),
             &data,
             |b, data| {
                 b.iter(|| {
-                    let value = signing::dumps(data, &cookie, true, now).unwrap();
+                    let value = signing::dumps(data, &cookie, Compression::Fast, now).unwrap();
                     signing::loads(&value, &cookie, Some(1_209_600.0), now).unwrap()
                 })
             },
+        );
+        group.bench_with_input(BenchmarkId::new("encode_exact", size), &data, |b, data| {
+            b.iter(|| exact.encode(data, now).unwrap())
+        });
+        group.bench_with_input(
+            BenchmarkId::new("decode_exact", size),
+            &encoded_exact,
+            |b, encoded| b.iter(|| stored.decode(encoded).unwrap()),
         );
     }
     group.finish();
 }
 
-/// Where encoding time goes, at 2 KiB.
+/// Where the time goes, at 2 KiB, in the fast mode.
 fn stages(c: &mut Criterion) {
     let secrets = Secrets::new("bench-secret-key").unwrap();
     let signer = TimestampSigner::new("django.contrib.sessions.SessionStore", &secrets);
     let now = Utc::now();
     let data = payload(2048);
     let json = signing::pyjson::to_vec(&data).unwrap();
-    let payload_text = signing::encode_payload(&json, true);
+    let payload_text = signing::encode_payload(&json, Compression::Fast);
     let signed = signer.sign(&payload_text, now);
     let mut group = c.benchmark_group("stages_2048");
     group.bench_function("json_write", |b| {
@@ -82,10 +96,10 @@ fn stages(c: &mut Criterion) {
         b.iter(|| signing::pyjson::from_slice(&json).unwrap())
     });
     group.bench_function("compress_base64", |b| {
-        b.iter(|| signing::encode_payload(&json, true))
+        b.iter(|| signing::encode_payload(&json, Compression::Fast))
     });
     group.bench_function("plain_base64", |b| {
-        b.iter(|| signing::encode_payload(&json, false))
+        b.iter(|| signing::encode_payload(&json, Compression::Off))
     });
     group.bench_function("decompress_json", |b| {
         b.iter(|| signing::decode_payload(&payload_text).unwrap())

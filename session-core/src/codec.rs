@@ -1,17 +1,22 @@
 //! The stored-session encoding Django's db, file and cache backends write:
 //! `signing.dumps(data, salt="django.contrib.sessions.SessionStore", compress=True)`.
+//!
+//! Django reads what [`SessionCodec`] writes and the reverse. By default the compressed
+//! payloads are not Django's bytes (see [`Compression::Fast`]); [`SessionCodec::byte_exact`]
+//! writes exactly what Django would.
 
 use chrono::{DateTime, Utc};
 
 use crate::SessionData;
 use crate::error::Result;
 use crate::settings::Secrets;
-use crate::signing::{self, SigningError, TimestampSigner};
+use crate::signing::{self, Compression, SigningError, TimestampSigner};
 
 /// Salt of stored session data (`"django.contrib.sessions." + "SessionStore"`).
 pub const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
 
-/// Encodes and decodes session data the way Django's `SessionBase.encode/decode` do.
+/// Encodes and decodes session data the way Django's `SessionBase.encode/decode` do, with
+/// [`Compression::Fast`] unless told otherwise.
 ///
 /// ```
 /// use chrono::Utc;
@@ -28,6 +33,7 @@ pub const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
 #[derive(Debug, Clone)]
 pub struct SessionCodec {
     signer: TimestampSigner,
+    compression: Compression,
 }
 
 impl SessionCodec {
@@ -41,12 +47,45 @@ impl SessionCodec {
     pub fn with_salt(salt: &str, secrets: &Secrets) -> Self {
         SessionCodec {
             signer: TimestampSigner::new(salt, secrets),
+            compression: Compression::default(),
         }
+    }
+
+    /// The same codec compressing as `compression` says. Decoding is not affected: every
+    /// codec reads every payload.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The same codec writing Django's bytes exactly ([`Compression::DjangoExact`]): slower,
+    /// for tests against Django's output and for the smallest values.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use session_core::{Secrets, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(&Secrets::new("django-insecure-spec-test-key-0123456789")?);
+    /// let data = serde_json::json!({"data": "a".repeat(100)});
+    /// let at = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+    /// assert_eq!(
+    ///     codec.byte_exact().encode(data.as_object().unwrap(), at)?,
+    ///     ".eJyrVkpJLElUslJKpANQqgUA6jEpOQ:1r31eq:8a9EY2JAtsb5xcTYt_XxLP_as3wSwE42Dgi5pBvMPzU"
+    /// );
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn byte_exact(self) -> Self {
+        self.with_compression(Compression::DjangoExact)
+    }
+
+    /// How this codec compresses.
+    pub fn compression(&self) -> Compression {
+        self.compression
     }
 
     /// Signs `data` as of `now`, compressing when that is shorter.
     pub fn encode(&self, data: &SessionData, now: DateTime<Utc>) -> Result<String> {
-        Ok(signing::dumps(data, &self.signer, true, now)?)
+        Ok(signing::dumps(data, &self.signer, self.compression, now)?)
     }
 
     /// Verifies and decodes; any failure is "no session" and is logged, never raised.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use django_interop::{DjangoPeer, Engine};
+use django_interop::{DjangoPeer, Engine, sized_data};
 use serde_json::{Value, json};
 use session_core::{SessionData, SessionManager, SessionSettings};
 use session_db::{DbConfig, DbStore};
@@ -83,6 +83,44 @@ async fn sqlite_table_shared_with_django() {
     both_directions(&rust, &django.secret_key(SECRET), &engine).await;
 }
 
+/// The default (fast) compression against Django, both ways, from about 50 bytes of JSON
+/// (never compressed) to 16 KiB, of text (deflated by zlib-rs) and of random characters.
+async fn sized_both_ways(rust: &SessionManager, django: &DjangoPeer, engine: &Engine) {
+    for bytes in [50, 2048, 16384] {
+        for compressible in [true, false] {
+            let data = sized_data(bytes, compressible);
+            let what = format!("{bytes} bytes, compressible: {compressible}");
+            let session = rust.session(None);
+            session.update(data.clone()).await.unwrap();
+            session.save().await.unwrap();
+            let key = session.session_key().unwrap();
+            assert_eq!(
+                django.read(engine, key.as_str()),
+                Some(data.clone()),
+                "Django reads ours, {what}"
+            );
+            let from_django = django.write(engine, &data);
+            assert_eq!(
+                rust_reads(rust, &from_django).await,
+                Some(data),
+                "we read Django's, {what}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn sized_sessions_in_a_sqlite_table_shared_with_django() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sized.sqlite3").display());
+    let rust = rust_sessions(DbConfig::new(&url)).await;
+    let engine = Engine::db(&url);
+    sized_both_ways(&rust, &django.secret_key(SECRET), &engine).await;
+}
+
 #[tokio::test]
 async fn sqlite_table_created_by_django() {
     let Some(django) = DjangoPeer::get() else {
@@ -126,6 +164,7 @@ async fn postgres_table_shared_with_django() {
     let outcome = tokio::spawn(async move {
         let rust = rust_sessions(DbConfig::new(rust_url)).await;
         both_directions(&rust, &django, &engine).await;
+        sized_both_ways(&rust, &django, &engine).await;
     })
     .await;
 

@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use django_interop::{DjangoPeer, Engine};
+use django_interop::{DjangoPeer, Engine, sized_data};
 use serde_json::{Value, json};
 use session_core::{SessionData, SessionManager, SessionSettings};
 use session_file::FileStore;
@@ -94,6 +94,45 @@ async fn rust_reads_and_updates_what_django_writes() {
     let read_back = shared.django.read(&shared.engine(), &key).unwrap();
     assert_eq!(read_back.get("seen_by"), Some(&Value::from("rust")));
     assert_eq!(read_back.get("cart"), data().get("cart"));
+}
+
+/// The default (fast) compression against Django, both ways, from about 50 bytes of JSON
+/// (never compressed) to 16 KiB, of text (deflated by zlib-rs) and of random characters.
+#[tokio::test]
+async fn sized_sessions_cross_both_ways() {
+    let Some(django) = DjangoPeer::get() else {
+        return;
+    };
+    let shared = Shared::new(django);
+    for bytes in [50, 2048, 16384] {
+        for compressible in [true, false] {
+            let data = sized_data(bytes, compressible);
+            let what = format!("{bytes} bytes, compressible: {compressible}");
+            let session = shared.rust.session(None);
+            session.update(data.clone()).await.unwrap();
+            session.save().await.unwrap();
+            let key = session.session_key().unwrap();
+            let file = shared.dir.path().join(format!("sessionid{}", key.as_str()));
+            let stored = std::fs::read_to_string(file).unwrap();
+            match (bytes, compressible) {
+                (50, _) => assert!(!stored.starts_with('.'), "too small to deflate: {stored}"),
+                (_, true) => assert!(stored.starts_with('.'), "deflated, {what}"),
+                // Random characters: deflated only if level 1 happens to gain two bytes.
+                (_, false) => {}
+            }
+            assert_eq!(
+                shared.django.read(&shared.engine(), key.as_str()),
+                Some(data.clone()),
+                "Django reads ours, {what}"
+            );
+            let from_django = shared.django.write(&shared.engine(), &data);
+            assert_eq!(
+                shared.rust_reads(&from_django).await,
+                Some(data),
+                "we read Django's, {what}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

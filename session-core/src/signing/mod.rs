@@ -1,20 +1,25 @@
-//! `django.core.signing`, byte for byte: [`Signer`], [`TimestampSigner`], [`dumps`] and
-//! [`loads`].
+//! `django.core.signing`: [`Signer`], [`TimestampSigner`], [`dumps`] and [`loads`].
 //!
 //! A signed object looks like `[.]<base64 payload>:<base62 timestamp>:<base64 signature>`:
 //! compact ASCII JSON, zlib-compressed only when that is shorter (then marked with a leading
 //! `.`), URL-safe base64 without padding, and an HMAC-SHA256 keyed with Django's `salted_hmac`
 //! derivation, `SHA256(salt + "signer" + secret)`.
 //!
+//! Django reads every value [`dumps`] writes, and [`loads`] reads every value Django writes.
+//! The bytes are Django's own except for the compressed payload: [`Compression::Fast`] (the
+//! default of [`SessionCodec`](crate::SessionCodec)) deflates faster than Django and skips
+//! JSON too short to gain from it, [`Compression::DjangoExact`] reproduces Django's output
+//! byte for byte.
+//!
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use session_core::Secrets;
-//! use session_core::signing::{self, TimestampSigner};
+//! use session_core::signing::{self, Compression, TimestampSigner};
 //!
 //! let secrets = Secrets::new("secret")?;
 //! let signer = TimestampSigner::new("django.core.signing", &secrets);
 //! let at = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
-//! let signed = signing::dumps(&"hello", &signer, false, at)?;
+//! let signed = signing::dumps(&"hello", &signer, Compression::Off, at)?;
 //! assert_eq!(signed, "ImhlbGxvIg:1r31eq:a3CFcK7P0T4YtvcQde-8mW6c7nClbqAtZDLbkQ7-O9A");
 //! assert_eq!(signing::loads(&signed, &signer, None, at)?, "hello");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -23,6 +28,11 @@
 pub mod base62;
 mod compress;
 pub mod pyjson;
+mod scratch;
+
+pub use compress::{Compression, FAST_MIN_LEN};
+
+use std::cell::Cell;
 
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
@@ -36,6 +46,17 @@ use subtle::ConstantTimeEq;
 use crate::settings::Secrets;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// Length of a signature: an HMAC-SHA256 in URL-safe base64 without padding.
+const SIGNATURE_LEN: usize = 43;
+
+/// Room for `:<base62 timestamp>:<signature>` after a payload.
+const TIMESTAMP_AND_SIGNATURE_LEN: usize = 1 + 12 + 1 + SIGNATURE_LEN;
+
+thread_local! {
+    static JSON: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static DECODED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
 
 /// Why a signed value was refused. Every variant means "do not trust this value".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -109,23 +130,29 @@ impl Signer {
 
     /// `value + ":" + signature(value)`.
     pub fn sign(&self, value: &str) -> String {
-        let mut out = String::with_capacity(value.len() + 44);
+        let mut out = String::with_capacity(value.len() + 1 + SIGNATURE_LEN);
         out.push_str(value);
-        out.push(':');
-        out.push_str(&signature(&self.keys[0], value));
+        self.sign_in_place(&mut out);
         out
     }
 
+    /// Appends `":" + signature(value)` to `value`.
+    fn sign_in_place(&self, value: &mut String) {
+        let signature = signature(&self.keys[0], value);
+        value.push(':');
+        value.push_str(signature.as_str());
+    }
+
     /// Returns the value when the signature was made with the current key or a fallback.
-    /// The comparison is constant-time and on the base64 text, as Django's.
+    /// As in Django, the keys are tried in that order until one matches, each comparison
+    /// constant-time and on the base64 text.
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<&'a str, SigningError> {
         let (value, sig) = signed
             .rsplit_once(':')
             .ok_or(SigningError::MissingSeparator)?;
-        let matched = self.keys.iter().fold(subtle::Choice::from(0), |acc, key| {
-            acc | signature(key, value).as_bytes().ct_eq(sig.as_bytes())
-        });
-        if bool::from(matched) {
+        let matches =
+            |key: &HmacSha256| bool::from(signature(key, value).as_bytes().ct_eq(sig.as_bytes()));
+        if self.keys.iter().any(matches) {
             Ok(value)
         } else {
             Err(SigningError::BadSignature)
@@ -149,8 +176,17 @@ impl TimestampSigner {
 
     /// Signs `value` as of `now` (whole seconds, as Django's `int(time.time())`).
     pub fn sign(&self, value: &str, now: DateTime<Utc>) -> String {
-        let timestamped = format!("{value}:{}", base62::encode(now.timestamp()));
-        self.signer.sign(&timestamped)
+        let mut out = String::with_capacity(value.len() + TIMESTAMP_AND_SIGNATURE_LEN);
+        out.push_str(value);
+        self.sign_in_place(&mut out, now);
+        out
+    }
+
+    /// Appends `":" + timestamp` and then the signature of it all to `value`.
+    fn sign_in_place(&self, value: &mut String, now: DateTime<Utc>) {
+        value.push(':');
+        value.push_str(&base62::encode(now.timestamp()));
+        self.signer.sign_in_place(value);
     }
 
     /// Verifies the signature and, with `max_age` (seconds), the timestamp's age; returns the
@@ -177,32 +213,40 @@ impl TimestampSigner {
     }
 }
 
-/// `signing.dumps`: serializes `obj` with Django's JSON rules, optionally compresses, and
-/// signs with a timestamp.
+/// `signing.dumps`: serializes `obj` with Django's JSON rules, compresses as `compression`
+/// says (only when that is shorter), and signs with a timestamp.
 pub fn dumps<T: Serialize + ?Sized>(
     obj: &T,
     signer: &TimestampSigner,
-    compress: bool,
+    compression: Compression,
     now: DateTime<Utc>,
 ) -> serde_json::Result<String> {
-    let json = pyjson::to_vec(obj)?;
-    Ok(signer.sign(&encode_payload(&json, compress), now))
+    scratch::with(&JSON, |json| {
+        json.clear();
+        pyjson::write(json, obj)?;
+        let mut signed = payload(json, compression, TIMESTAMP_AND_SIGNATURE_LEN);
+        signer.sign_in_place(&mut signed, now);
+        Ok(signed)
+    })
 }
 
 /// The payload half of `dumps`: `[.]<base64>` of the JSON bytes.
-pub fn encode_payload(json: &[u8], compress: bool) -> String {
-    let compressed = compress
-        .then(|| compress::deflate(json))
-        .filter(|c| c.len() < json.len().saturating_sub(1));
-    match compressed {
-        Some(bytes) => {
-            let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
-            out.push('.');
-            URL_SAFE_NO_PAD.encode_string(&bytes, &mut out);
-            out
-        }
-        None => URL_SAFE_NO_PAD.encode(json),
-    }
+pub fn encode_payload(json: &[u8], compression: Compression) -> String {
+    payload(json, compression, 0)
+}
+
+/// The payload in a string with room for `room` more bytes.
+fn payload(json: &[u8], compression: Compression, room: usize) -> String {
+    compress::with_deflated(json, compression, |deflated| {
+        let (mark, bytes) = match deflated {
+            Some(deflated) => (".", deflated),
+            None => ("", json),
+        };
+        let mut out = String::with_capacity(mark.len() + bytes.len().div_ceil(3) * 4 + room);
+        out.push_str(mark);
+        URL_SAFE_NO_PAD.encode_string(bytes, &mut out);
+        out
+    })
 }
 
 /// `signing.loads`: verifies (with `max_age` in seconds, if given) and decodes.
@@ -222,13 +266,19 @@ pub fn decode_payload(payload: &str) -> Result<serde_json::Value, SigningError> 
         Some(rest) => (true, rest),
         None => (false, payload),
     };
-    let mut bytes = LENIENT_URL_SAFE
-        .decode(b64)
-        .map_err(|_| SigningError::BadBase64)?;
-    if compressed {
-        bytes = compress::inflate(&bytes).map_err(SigningError::BadCompression)?;
-    }
-    pyjson::from_slice(&bytes).map_err(|e| SigningError::BadJson(e.to_string()))
+    let parse =
+        |json: &[u8]| pyjson::from_slice(json).map_err(|e| SigningError::BadJson(e.to_string()));
+    scratch::with(&DECODED, |bytes| {
+        bytes.clear();
+        LENIENT_URL_SAFE
+            .decode_vec(b64, bytes)
+            .map_err(|_| SigningError::BadBase64)?;
+        if compressed {
+            compress::with_inflated(bytes, parse).map_err(SigningError::BadCompression)?
+        } else {
+            parse(bytes)
+        }
+    })
 }
 
 /// Python's `urlsafe_b64decode` after Django re-pads: padding optional, trailing bits allowed.
@@ -248,10 +298,27 @@ fn salted_hmac_key(key_salt: &str, secret: &[u8]) -> HmacSha256 {
     HmacSha256::new_from_slice(&key).expect("HMAC accepts keys of any length")
 }
 
-fn signature(key: &HmacSha256, value: &str) -> String {
+/// A signature as base64 text, without allocating.
+struct Signature([u8; SIGNATURE_LEN]);
+
+impl Signature {
+    fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("base64 is ASCII")
+    }
+}
+
+fn signature(key: &HmacSha256, value: &str) -> Signature {
     let mut mac = key.clone();
     mac.update(value.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    let mut text = [0; SIGNATURE_LEN];
+    URL_SAFE_NO_PAD
+        .encode_slice(mac.finalize().into_bytes(), &mut text)
+        .expect("an HMAC-SHA256 is 43 characters of base64");
+    Signature(text)
 }
 
 #[cfg(test)]
@@ -354,12 +421,21 @@ mod tests {
 
     #[test]
     fn compression_only_when_shorter() {
-        assert!(!encode_payload(b"{}", true).starts_with('.'));
+        assert!(!encode_payload(b"{}", Compression::DjangoExact).starts_with('.'));
         let long = format!("{{\"data\":\"{}\"}}", "a".repeat(100));
         assert_eq!(
-            encode_payload(long.as_bytes(), true),
+            encode_payload(long.as_bytes(), Compression::DjangoExact),
             ".eJyrVkpJLElUslJKpANQqgUA6jEpOQ"
         );
-        assert!(!encode_payload(long.as_bytes(), false).starts_with('.'));
+        assert!(!encode_payload(long.as_bytes(), Compression::Off).starts_with('.'));
+        assert!(long.len() < FAST_MIN_LEN);
+        assert!(!encode_payload(long.as_bytes(), Compression::Fast).starts_with('.'));
+        let longer = format!("{{\"data\":\"{}\"}}", "a".repeat(FAST_MIN_LEN));
+        let fast = encode_payload(longer.as_bytes(), Compression::Fast);
+        assert!(fast.starts_with('.'));
+        assert_eq!(
+            decode_payload(&fast).unwrap()["data"],
+            "a".repeat(FAST_MIN_LEN)
+        );
     }
 }

@@ -10,9 +10,14 @@ use serde_json::ser::Formatter;
 /// Serializes `value` as Django's `JSONSerializer` would.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    value.serialize(&mut serializer)?;
+    write(&mut out, value)?;
     Ok(out)
+}
+
+/// Appends `value` as Django's `JSONSerializer` would write it to `out`.
+pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, PythonFormatter);
+    value.serialize(&mut serializer)
 }
 
 /// Parses bytes as Django's `JSONSerializer.loads` does: the bytes are read as latin-1.
@@ -41,6 +46,10 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // serde_json has already escaped the control characters, quotes and backslashes.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut plain_from = 0;
         for (at, ch) in fragment.char_indices() {
             if (' '..'\u{7f}').contains(&ch) {
