@@ -4,10 +4,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const EMBEDDED: [&str; 7] = [
+const EMBEDDED: [&str; 8] = [
     "sqlite-file",
     "sqlite-memory",
     "file",
+    "memory",
     "memory-cache",
     "signed-cookie",
     "encrypted-cookie",

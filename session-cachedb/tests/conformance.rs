@@ -22,7 +22,12 @@ fn memory() -> MemoryCache {
 }
 
 async fn db(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, Error> {
-    let store = DbStore::open(DbConfig::new(url).table(env.namespace())?, env.context()).await?;
+    // 1,000 concurrent creates queue for the pool; on a loaded machine that takes longer
+    // than the default acquire timeout, which is about outages, not this.
+    let config = DbConfig::new(url)
+        .table(env.namespace())?
+        .acquire_timeout(std::time::Duration::from_secs(30));
+    let store = DbStore::open(config, env.context()).await?;
     let dropped = store.clone();
     env.on_cleanup(async move {
         if let Err(e) = dropped.drop_table().await {

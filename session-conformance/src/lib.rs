@@ -224,7 +224,7 @@ mod tests {
                 assert!(defined.insert(name.clone()), "{name} is defined twice");
             }
         }
-        let listed: Vec<_> = super::cases(&["server", "clock", "clear_expired", "client"])
+        let listed: Vec<_> = super::cases(&["server", "logout_wins", "clock", "clear_expired", "client"])
             .iter()
             .map(|case| case.name.to_owned())
             .collect();
