@@ -45,6 +45,7 @@
 
 pub mod clock;
 pub mod codec;
+pub mod deadline;
 pub mod error;
 pub mod expiry;
 pub mod key;

@@ -39,10 +39,18 @@
 //!   lock) and a pool of readers. An in-memory database keeps exactly one connection.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
+//! - **Every statement has a deadline** (5 s by default, [`DbConfig::deadline`]): a server
+//!   that stops answering mid-query, or a row lock held elsewhere, fails the call instead
+//!   of hanging the request. The server gets the same limit as its statement and lock
+//!   timeouts (PostgreSQL `statement_timeout`/`lock_timeout`, MariaDB
+//!   `max_statement_time`, MySQL `max_execution_time`, `innodb_lock_wait_timeout`, SQLite's
+//!   busy timeout), so work the store gave up on stops there too. A connection whose call
+//!   was cut off is checked by the pool before reuse, never handed out half-read.
 
 mod config;
 mod dialect;
 mod pool;
+mod server_timeouts;
 mod store;
 
 pub use config::{DEFAULT_TABLE, DbConfig};
