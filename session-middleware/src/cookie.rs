@@ -7,17 +7,27 @@ use session_core::{SameSite, SessionSettings};
 
 /// The value of cookie `name` in the request: Django's `parse_cookie` rules (split on `;`,
 /// surrounding quotes removed, the last duplicate wins), over every `Cookie` header.
+///
+/// The header is read as bytes: another cookie's non-ASCII value (`pref=café`) must not
+/// hide this one. Only this cookie's own value has to be ASCII; if it is not, there is no
+/// session cookie.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
+    let value = headers
         .get_all(COOKIE)
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
+        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
         .filter_map(|chunk| {
-            let (key, value) = chunk.split_once('=').unwrap_or(("", chunk));
-            (key.trim() == name).then(|| unquote(value.trim()).to_owned())
+            let (key, value) = match chunk.iter().position(|&b| b == b'=') {
+                Some(eq) => (&chunk[..eq], &chunk[eq + 1..]),
+                None => (&b""[..], chunk),
+            };
+            (key.trim_ascii() == name.as_bytes()).then_some(value)
         })
-        .next_back()
+        .next_back()?;
+    let value = std::str::from_utf8(value.trim_ascii())
+        .ok()
+        .filter(|v| v.is_ascii())?;
+    Some(unquote(value).to_owned())
 }
 
 fn unquote(value: &str) -> &str {
@@ -134,6 +144,51 @@ mod tests {
         );
         assert_eq!(read(&headers(&["other=1"]), "sessionid"), None);
         assert_eq!(read(&headers(&["xsessionid=1"]), "sessionid"), None);
+    }
+
+    fn raw_headers(lines: &[&[u8]]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(COOKIE, HeaderValue::from_bytes(line).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn non_ascii_elsewhere_does_not_hide_the_session_cookie() {
+        for line in [
+            "sessionid=abc; pref=café".as_bytes(),
+            "pref=café; sessionid=abc".as_bytes(),
+            b"sessionid=abc; latin1=caf\xe9",
+            "naïve=1; sessionid=\"abc\"".as_bytes(),
+        ] {
+            assert_eq!(
+                read(&raw_headers(&[line]), "sessionid").as_deref(),
+                Some("abc"),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(
+            read(
+                &raw_headers(&["pref=café".as_bytes(), b"sessionid=abc"]),
+                "sessionid"
+            )
+            .as_deref(),
+            Some("abc")
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_session_cookie_is_no_cookie() {
+        assert_eq!(
+            read(&raw_headers(&["sessionid=abç".as_bytes()]), "sessionid"),
+            None
+        );
+        assert_eq!(
+            read(&raw_headers(&[b"sessionid=ab\xff"]), "sessionid"),
+            None
+        );
     }
 
     #[test]

@@ -217,6 +217,20 @@ async fn session_saved_and_read_back() {
     assert_eq!(reply.vary.as_deref(), Some("Cookie"));
 }
 
+#[tokio::test]
+async fn non_ascii_in_another_cookie_keeps_the_session() {
+    let env = Env::new("non_ascii_cookie");
+    let app = app(&sessions(&env, |_| {}));
+    let key = get_with(&app, "/touch", None).await.cookie_value();
+    for cookie in [
+        format!("sessionid={key}; pref=café"),
+        format!("pref=café; sessionid={key}"),
+    ] {
+        let reply = get_with(&app, "/touch", Some(&cookie)).await;
+        assert_eq!(reply.cookie_value(), key, "{cookie}: the same session");
+    }
+}
+
 async fn assert_not_saved_on(path: &str, status: StatusCode) {
     let env = Env::new("no_save_on_5xx");
     let sessions = sessions(&env, |_| {});
