@@ -399,8 +399,10 @@ impl Session {
 
     /// Django's `set_expiry`: seconds, a datetime, a duration, `0` / [`Expiry::BrowserClose`]
     /// for a browser-length cookie, or [`Expiry::Default`] to return to the settings.
+    /// An expiry date outside years 1 to 9999 is [`Error::InvalidExpiry`] (Django would
+    /// raise `OverflowError`) and changes nothing.
     pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
-        match expiry.into().to_stored(self.manager().context().now()) {
+        match expiry.into().to_stored(self.manager().context().now())? {
             Some(value) => self.insert_value(EXPIRY_KEY, value).await,
             None => self.remove(EXPIRY_KEY).await.map(drop),
         }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::expiry;
 
 /// `SESSION_COOKIE_AGE` default: two weeks, in seconds.
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
@@ -196,6 +197,36 @@ impl SessionSettings {
         if !self.cookie_path.starts_with('/') {
             return Err(Error::config("cookie path must start with '/'"));
         }
+        if self.cookie_age < 0
+            || expiry::checked_add_seconds(chrono::Utc::now(), self.cookie_age).is_none()
+        {
+            return Err(Error::config(format!(
+                "cookie age {} is not a number of seconds from 0 to the end of year 9999",
+                self.cookie_age
+            )));
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(change: impl FnOnce(&mut SessionSettings)) -> SessionSettings {
+        let mut settings = SessionSettings::new("secret").unwrap();
+        change(&mut settings);
+        settings
+    }
+
+    #[test]
+    fn cookie_age_must_give_a_date() {
+        for age in [0, 1, DEFAULT_COOKIE_AGE, 100 * 365 * 86_400] {
+            assert!(settings(|s| s.cookie_age = age).validate().is_ok(), "{age}");
+        }
+        for age in [-1, i64::MIN, i64::MAX, 9_000_000_000_000] {
+            let err = settings(|s| s.cookie_age = age).validate().unwrap_err();
+            assert!(matches!(err, Error::Configuration(_)), "{age}: {err:?}");
+        }
     }
 }

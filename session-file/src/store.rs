@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, StoredExpiry, async_trait,
 };
 
 use crate::files::{self, Mode, TEMP_INFIX};
@@ -120,7 +120,9 @@ impl Inner {
         let expires_at = match self.read(path)? {
             Some(record) => record.expires_at(),
             None => match files::modified(path) {
-                Ok(modified) => modified + TimeDelta::seconds(self.ctx.settings().cookie_age),
+                Ok(modified) => {
+                    StoredExpiry::Default.date(modified, self.ctx.settings().cookie_age)
+                }
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e),
             },

@@ -1,9 +1,9 @@
 //! The session cookie, read and written exactly as Django does.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue};
-use session_core::{SameSite, SessionSettings};
+use session_core::{SameSite, SessionSettings, expiry};
 
 /// The value of cookie `name` in the request: Django's `parse_cookie` rules (split on `;`,
 /// surrounding quotes removed, the last duplicate wins), over every `Cookie` header.
@@ -47,11 +47,12 @@ pub struct Lifetime {
 }
 
 impl Lifetime {
-    /// A lifetime of `max_age` seconds from `now`.
+    /// A lifetime of `max_age` seconds from `now` (`expires` stays within years 1 to 9999
+    /// whatever `max_age` is).
     pub fn from_now(now: DateTime<Utc>, max_age: i64) -> Self {
         Lifetime {
             max_age,
-            expires: now + TimeDelta::seconds(max_age),
+            expires: expiry::saturating_add_seconds(now, max_age),
         }
     }
 }
@@ -222,6 +223,17 @@ mod tests {
                 Some(lifetime)
             ),
             "sessionid=jmw931tijrg33bqjbo0w7uqtzzb4zd8r; Domain=.example.com; expires=Tue, 28 Nov 2023 22:13:20 GMT; Max-Age=1209600; Path=/; Secure"
+        );
+    }
+
+    #[test]
+    fn any_max_age_gives_an_expires_date() {
+        let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(Lifetime::from_now(now, i64::MAX).expires, expiry::LATEST);
+        assert_eq!(Lifetime::from_now(now, i64::MIN).expires, expiry::EARLIEST);
+        assert_eq!(
+            http_date(Lifetime::from_now(now, 9_000_000_000_000).expires),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
         );
     }
 
