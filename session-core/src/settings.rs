@@ -181,21 +181,65 @@ impl SessionSettings {
         self.secrets = secrets;
     }
 
-    /// Checks the values a store relies on: a usable cookie name and path.
+    /// Checks the settings before anything relies on them: a cookie browsers accept and
+    /// send back (RFC 6265 token name; no `;`, `,`, space or control character in
+    /// `Domain` or `Path`; the `__Secure-`/`__Host-` prefix rules; `SameSite=None` only with
+    /// `Secure`), and a cookie age that gives a date. `SessionLayer::new` and the engines
+    /// call it.
+    ///
+    /// ```
+    /// use session_core::{SameSite, SessionSettings};
+    /// let mut settings = SessionSettings::new("change-me")?;
+    /// settings.cookie_samesite = Some(SameSite::None);
+    /// assert!(settings.validate().is_err());
+    /// settings.cookie_secure = true;
+    /// assert!(settings.validate().is_ok());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
     pub fn validate(&self) -> Result<()> {
-        let name_ok = !self.cookie_name.is_empty()
-            && self
-                .cookie_name
+        let name = &self.cookie_name;
+        let name_ok = !name.is_empty()
+            && name
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !name_ok {
             return Err(Error::config(format!(
-                "cookie name {:?} is not a valid cookie token",
-                self.cookie_name
+                "SESSION_COOKIE_NAME {name:?} is not a cookie token (RFC 6265: visible ASCII, no separators such as / ; , = or spaces)"
             )));
         }
-        if !self.cookie_path.starts_with('/') {
-            return Err(Error::config("cookie path must start with '/'"));
+        if !self.cookie_path.starts_with('/') || !attribute_value_ok(&self.cookie_path) {
+            return Err(Error::config(format!(
+                "SESSION_COOKIE_PATH {:?} must start with '/' and hold no ';', ',', space or control character",
+                self.cookie_path
+            )));
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if domain.is_empty() || !attribute_value_ok(domain) {
+                return Err(Error::config(format!(
+                    "SESSION_COOKIE_DOMAIN {domain:?} must be a non-empty domain with no ';', ',', space or control character"
+                )));
+            }
+        }
+        if self.cookie_samesite == Some(SameSite::None) && !self.cookie_secure {
+            return Err(Error::config(
+                "SESSION_COOKIE_SAMESITE = None needs SESSION_COOKIE_SECURE: browsers drop a SameSite=None cookie that is not Secure",
+            ));
+        }
+        let has_prefix = |prefix: &str| {
+            name.get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        if has_prefix("__Secure-") && !self.cookie_secure {
+            return Err(Error::config(format!(
+                "a cookie named {name:?} (__Secure- prefix) needs SESSION_COOKIE_SECURE, or browsers refuse it"
+            )));
+        }
+        if has_prefix("__Host-")
+            && (!self.cookie_secure || self.cookie_path != "/" || self.cookie_domain.is_some())
+        {
+            return Err(Error::config(format!(
+                "a cookie named {name:?} (__Host- prefix) needs SESSION_COOKIE_SECURE, SESSION_COOKIE_PATH = \"/\" and no SESSION_COOKIE_DOMAIN, or browsers refuse it"
+            )));
         }
         if self.cookie_age < 0
             || expiry::checked_add_seconds(chrono::Utc::now(), self.cookie_age).is_none()
@@ -209,24 +253,122 @@ impl SessionSettings {
     }
 }
 
+/// A `Domain` or `Path` value that cannot end the attribute early or break the header:
+/// visible ASCII without `;` or `,`.
+fn attribute_value_ok(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings(change: impl FnOnce(&mut SessionSettings)) -> SessionSettings {
+    fn check(change: impl FnOnce(&mut SessionSettings)) -> Result<()> {
         let mut settings = SessionSettings::new("secret").unwrap();
         change(&mut settings);
-        settings
+        settings.validate()
+    }
+
+    fn refused(what: &str, change: impl FnOnce(&mut SessionSettings)) {
+        match check(change) {
+            Err(Error::Configuration(_)) => {}
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        check(|_| {}).unwrap();
+    }
+
+    #[test]
+    fn samesite_none_needs_secure() {
+        refused("SameSite=None", |s| {
+            s.cookie_samesite = Some(SameSite::None)
+        });
+        check(|s| {
+            s.cookie_samesite = Some(SameSite::None);
+            s.cookie_secure = true;
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn secure_prefix_needs_secure() {
+        for name in ["__Secure-sessionid", "__secure-sessionid"] {
+            refused(name, |s| s.cookie_name = name.into());
+        }
+        check(|s| {
+            s.cookie_name = "__Secure-sessionid".into();
+            s.cookie_secure = true;
+            s.cookie_domain = Some(".example.com".into());
+            s.cookie_path = "/app/".into();
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn host_prefix_needs_secure_root_path_and_no_domain() {
+        let host = |s: &mut SessionSettings| {
+            s.cookie_name = "__Host-sessionid".into();
+            s.cookie_secure = true;
+        };
+        check(host).unwrap();
+        refused("not secure", |s| {
+            host(s);
+            s.cookie_secure = false;
+        });
+        refused("a path", |s| {
+            host(s);
+            s.cookie_path = "/app/".into();
+        });
+        refused("a domain", |s| {
+            host(s);
+            s.cookie_domain = Some("example.com".into());
+        });
+        refused("lower case", |s| {
+            host(s);
+            s.cookie_name = "__host-sessionid".into();
+            s.cookie_secure = false;
+        });
+    }
+
+    #[test]
+    fn names_are_tokens() {
+        for name in [
+            "", "a/b", "a b", "a;b", "a,b", "a=b", "a\tb", "a\nb", "sessión", "a\"b", "(a)",
+        ] {
+            refused(name, |s| s.cookie_name = name.into());
+        }
+        for name in ["sessionid", "my-session_id.v2", "__Secure", "a!#$%&'*+^`|~"] {
+            check(|s| s.cookie_name = name.into()).unwrap();
+        }
+    }
+
+    #[test]
+    fn domain_and_path_cannot_break_the_header() {
+        for bad in ["a;b", "a,b", "a b", "a\r\nSet-Cookie: x=y", "a\u{7f}", "é"] {
+            refused(bad, |s| s.cookie_domain = Some(bad.into()));
+            refused(bad, |s| s.cookie_path = format!("/{bad}"));
+        }
+        refused("empty domain", |s| s.cookie_domain = Some(String::new()));
+        refused("relative path", |s| s.cookie_path = "app".into());
+        check(|s| {
+            s.cookie_domain = Some(".example.com".into());
+            s.cookie_path = "/app/x-y_z.~%20/".into();
+        })
+        .unwrap();
     }
 
     #[test]
     fn cookie_age_must_give_a_date() {
         for age in [0, 1, DEFAULT_COOKIE_AGE, 100 * 365 * 86_400] {
-            assert!(settings(|s| s.cookie_age = age).validate().is_ok(), "{age}");
+            check(|s| s.cookie_age = age).unwrap();
         }
         for age in [-1, i64::MIN, i64::MAX, 9_000_000_000_000] {
-            let err = settings(|s| s.cookie_age = age).validate().unwrap_err();
-            assert!(matches!(err, Error::Configuration(_)), "{age}: {err:?}");
+            refused(&age.to_string(), |s| s.cookie_age = age);
         }
     }
 }

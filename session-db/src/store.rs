@@ -29,7 +29,10 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 impl DbStore {
     /// A store for `config`. Connections are opened on first use, so this succeeds while
     /// the server is down; call [`migrate`](Self::migrate) to create the table if needed.
+    /// Settings [`validate`](session_core::SessionSettings::validate) refuses are a
+    /// configuration error.
     pub async fn open(config: DbConfig, ctx: StoreContext) -> Result<Self> {
+        ctx.settings().validate()?;
         let dialect = Dialect::of_url(&config.url)?;
         Ok(DbStore {
             pools: Pools::open(&config)?,
@@ -231,5 +234,22 @@ impl SessionStore for DbStore {
                 return Ok(removed);
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use session_core::SessionSettings;
+
+    #[tokio::test]
+    async fn refuses_settings_browsers_would_reject() {
+        let mut settings = SessionSettings::new("secret").unwrap();
+        settings.cookie_name = "session id".into();
+        let ctx = StoreContext::new(settings);
+        let err = DbStore::open(DbConfig::new("sqlite::memory:"), ctx)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Configuration(_)), "{err:?}");
     }
 }

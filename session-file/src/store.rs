@@ -29,8 +29,10 @@ struct Inner {
 impl FileStore {
     /// A store in `dir` (Django's `SESSION_FILE_PATH`; `None` is the OS temporary
     /// directory, as in Django). A missing or unwritable directory is a configuration
-    /// error.
+    /// error, and so are settings [`validate`](session_core::SessionSettings::validate)
+    /// refuses.
     pub fn new(dir: Option<PathBuf>, ctx: StoreContext) -> Result<Self> {
+        ctx.settings().validate()?;
         let dir = dir.unwrap_or_else(std::env::temp_dir);
         if !dir.is_dir() {
             return Err(Error::config(format!(
@@ -183,5 +185,19 @@ impl SessionStore for FileStore {
             Ok(removed)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_core::{SameSite, SessionSettings};
+
+    #[test]
+    fn refuses_settings_browsers_would_reject() {
+        let mut settings = SessionSettings::new("secret").unwrap();
+        settings.cookie_samesite = Some(SameSite::None);
+        let err = FileStore::new(None, StoreContext::new(settings)).unwrap_err();
+        assert!(matches!(err, Error::Configuration(_)), "{err:?}");
     }
 }

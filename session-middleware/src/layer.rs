@@ -21,7 +21,7 @@ use crate::{cookie, vary};
 ///
 /// # fn demo(store: Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
 /// let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
-/// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions));
+/// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions)?);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -30,9 +30,12 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
-    /// Sessions from `sessions`' store, with its settings.
-    pub fn new(sessions: SessionManager) -> Self {
-        SessionLayer { sessions }
+    /// Sessions from `sessions`' store, with its settings; a configuration error if the
+    /// settings would make a cookie browsers refuse or mangle
+    /// ([`SessionSettings::validate`](session_core::SessionSettings::validate)).
+    pub fn new(sessions: SessionManager) -> Result<Self, Error> {
+        sessions.settings().validate()?;
+        Ok(SessionLayer { sessions })
     }
 }
 

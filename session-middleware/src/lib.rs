@@ -19,7 +19,7 @@
 //!
 //! # fn demo(store: Arc<dyn session_core::SessionStore>) -> session_core::Result<()> {
 //! let sessions = SessionManager::new(store, StoreContext::new(SessionSettings::new("secret")?));
-//! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions));
+//! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions)?);
 //! # Ok(()) }
 //! ```
 //!

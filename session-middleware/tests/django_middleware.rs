@@ -75,7 +75,7 @@ fn app(sessions: &SessionManager) -> Router {
                 (StatusCode::NOT_FOUND, "nope")
             }),
         )
-        .layer(SessionLayer::new(sessions.clone()))
+        .layer(SessionLayer::new(sessions.clone()).unwrap())
 }
 
 struct Reply {
@@ -218,6 +218,29 @@ async fn session_saved_and_read_back() {
 }
 
 #[tokio::test]
+async fn layer_refuses_settings_browsers_would_reject() {
+    let env = Env::new("layer_refuses");
+    let refused: [fn(&mut SessionSettings); 4] = [
+        |s| s.cookie_samesite = Some(SameSite::None),
+        |s| s.cookie_name = "__Host-sessionid".into(),
+        |s| s.cookie_domain = Some("example.com; HttpOnly".into()),
+        |s| s.cookie_name = "session/id".into(),
+    ];
+    for change in refused {
+        match SessionLayer::new(sessions(&env, change)) {
+            Err(session_core::Error::Configuration(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    SessionLayer::new(sessions(&env, |s| {
+        s.cookie_name = "__Host-sessionid".into();
+        s.cookie_secure = true;
+        s.cookie_samesite = Some(SameSite::None);
+    }))
+    .unwrap();
+}
+
+#[tokio::test]
 async fn non_ascii_in_another_cookie_keeps_the_session() {
     let env = Env::new("non_ascii_cookie");
     let app = app(&sessions(&env, |_| {}));
@@ -281,7 +304,7 @@ async fn session_deleted_mid_request_is_400() {
                 }
             }),
         )
-        .layer(SessionLayer::new(sessions.clone()));
+        .layer(SessionLayer::new(sessions.clone()).unwrap());
     let reply = get_with(
         &racing,
         "/logout-elsewhere",
@@ -458,7 +481,7 @@ async fn existing_vary_is_extended() {
                 ([(header::VARY, "Accept-Encoding")], "ok")
             }),
         )
-        .layer(SessionLayer::new(sessions));
+        .layer(SessionLayer::new(sessions).unwrap());
     let reply = get_with(&app, "/", None).await;
     assert_eq!(reply.vary.as_deref(), Some("Accept-Encoding, Cookie"));
 }
