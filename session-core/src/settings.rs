@@ -28,7 +28,41 @@ impl SecretKey {
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// Why Django's security check W009 would call this key weak: shorter than 50
+    /// characters, fewer than 5 distinct characters, or Django's `django-insecure` default.
+    /// `None` for a strong key. A weak key still works, for reading and for signing.
+    ///
+    /// ```
+    /// use session_core::SecretKey;
+    /// assert!(SecretKey::new("change-me")?.weakness().is_some());
+    /// assert!(SecretKey::new("x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXqMrZlKjHg")?.weakness().is_none());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn weakness(&self) -> Option<String> {
+        let key = &self.0;
+        let length = key.chars().count();
+        let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
+        if key.starts_with("django-insecure") {
+            Some("it starts with \"django-insecure\", Django's generated development key".into())
+        } else if length < MIN_SECRET_LENGTH {
+            Some(format!(
+                "it has {length} characters, fewer than {MIN_SECRET_LENGTH}"
+            ))
+        } else if distinct < MIN_SECRET_DISTINCT {
+            Some(format!(
+                "it has {distinct} distinct characters, fewer than {MIN_SECRET_DISTINCT}"
+            ))
+        } else {
+            None
+        }
+    }
 }
+
+/// Django's W009 minimum length of a `SECRET_KEY`, in characters.
+pub const MIN_SECRET_LENGTH: usize = 50;
+/// Django's W009 minimum number of distinct characters in a `SECRET_KEY`.
+pub const MIN_SECRET_DISTINCT: usize = 5;
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -88,6 +122,34 @@ impl Secrets {
     /// The current key followed by the fallbacks: the verification order.
     pub fn all(&self) -> impl Iterator<Item = &SecretKey> {
         std::iter::once(&self.current).chain(&self.fallbacks)
+    }
+
+    /// Logs a warning on `session_core::security` for each weak key (Django's checks W009
+    /// for `SECRET_KEY` and W025 for `SECRET_KEY_FALLBACKS`; see
+    /// [`SecretKey::weakness`]) and returns how many there were. Nothing is refused.
+    ///
+    /// `SessionLayer::new` calls it, once when the application starts, as Django runs its
+    /// checks at startup. Settings objects are made in many other places (tools, tests,
+    /// every engine), where a warning would repeat or mean nothing. Refusing a weak key
+    /// under a production preset is left to the preset, a later change.
+    pub fn warn_if_weak(&self) -> usize {
+        let named = std::iter::once(("SECRET_KEY".to_owned(), &self.current)).chain(
+            self.fallbacks
+                .iter()
+                .enumerate()
+                .map(|(i, key)| (format!("SECRET_KEY_FALLBACKS[{i}]"), key)),
+        );
+        let mut weak = 0;
+        for (name, key) in named {
+            if let Some(why) = key.weakness() {
+                weak += 1;
+                tracing::warn!(
+                    target: "session_core::security",
+                    "{name} is weak: {why}. Anyone who guesses it can forge sessions; use at least {MIN_SECRET_LENGTH} random characters"
+                );
+            }
+        }
+        weak
     }
 }
 
@@ -360,6 +422,28 @@ mod tests {
             s.cookie_path = "/app/x-y_z.~%20/".into();
         })
         .unwrap();
+    }
+
+    #[test]
+    fn weak_keys_are_djangos_w009() {
+        let strong = "x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXqMrZlKjHg";
+        assert_eq!(strong.len(), 53);
+        assert_eq!(SecretKey::new(strong).unwrap().weakness(), None);
+        for weak in [
+            "change-me",
+            &strong[..49],
+            &"ab".repeat(40),
+            "abcd".repeat(20).as_str(),
+            "django-insecure-x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXq",
+        ] {
+            assert!(SecretKey::new(weak).unwrap().weakness().is_some(), "{weak}");
+        }
+        // Characters, not bytes, as in Python.
+        let accented = "é".repeat(25) + "abcd";
+        assert!(accented.len() >= 50);
+        assert!(SecretKey::new(accented).unwrap().weakness().is_some());
+        let five = "abcde".repeat(10);
+        assert_eq!(SecretKey::new(five).unwrap().weakness(), None);
     }
 
     #[test]

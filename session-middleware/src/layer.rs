@@ -32,9 +32,12 @@ pub struct SessionLayer {
 impl SessionLayer {
     /// Sessions from `sessions`' store, with its settings; a configuration error if the
     /// settings would make a cookie browsers refuse or mangle
-    /// ([`SessionSettings::validate`](session_core::SessionSettings::validate)).
+    /// ([`SessionSettings::validate`](session_core::SessionSettings::validate)). A weak
+    /// `SECRET_KEY` is logged here, once at startup
+    /// ([`Secrets::warn_if_weak`](session_core::Secrets::warn_if_weak)).
     pub fn new(sessions: SessionManager) -> Result<Self, Error> {
         sessions.settings().validate()?;
+        sessions.settings().secrets().warn_if_weak();
         Ok(SessionLayer { sessions })
     }
 }

@@ -241,6 +241,40 @@ async fn layer_refuses_settings_browsers_would_reject() {
 }
 
 #[tokio::test]
+async fn layer_warns_once_about_a_weak_secret_key() {
+    let env = Env::new("weak_secret");
+    let weak = sessions(&env, |s| {
+        s.set_secrets(
+            session_core::Secrets::new("django-insecure-short")
+                .unwrap()
+                .with_fallbacks(["x".repeat(60), "old".to_owned()])
+                .unwrap(),
+        )
+    });
+    let (layer, log) = conformance::capture_logs(|| SessionLayer::new(weak));
+    layer.expect("a weak key is still accepted");
+    let warnings: Vec<_> = log.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 3, "{log}");
+    assert!(warnings[0].contains("SECRET_KEY is weak"), "{log}");
+    assert!(warnings[0].contains("django-insecure"), "{log}");
+    assert!(warnings[1].contains("SECRET_KEY_FALLBACKS[0]"), "{log}");
+    assert!(warnings[2].contains("SECRET_KEY_FALLBACKS[1]"), "{log}");
+    assert!(
+        !log.contains("short"),
+        "the key itself is never logged: {log}"
+    );
+
+    let strong = sessions(&env, |s| {
+        s.set_secrets(
+            session_core::Secrets::new("x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXqMrZlKjHg")
+                .unwrap(),
+        )
+    });
+    let (_, log) = conformance::capture_logs(|| SessionLayer::new(strong).unwrap());
+    assert!(!log.contains("WARN"), "{log}");
+}
+
+#[tokio::test]
 async fn non_ascii_in_another_cookie_keeps_the_session() {
     let env = Env::new("non_ascii_cookie");
     let app = app(&sessions(&env, |_| {}));
