@@ -1,7 +1,6 @@
 //! [`CookieStore`]: the six primitives for a store that keeps nothing.
 
 use chrono::{DateTime, Utc};
-use session_core::codec::log_corrupt;
 use session_core::key::MIN_KEY_LENGTH;
 use session_core::signing::SigningError;
 use session_core::{
@@ -134,7 +133,7 @@ impl SessionStore for CookieStore {
                 return Ok(None);
             }
             Err(error) => {
-                log_corrupt(&error);
+                self.ctx.codec().security_log().corrupt(&error);
                 return Ok(None);
             }
         };

@@ -54,6 +54,7 @@ pub mod error;
 pub mod expiry;
 pub mod key;
 pub mod manager;
+pub mod security_log;
 pub mod session;
 pub mod settings;
 pub mod signing;

@@ -107,7 +107,11 @@ impl Inner {
             return Ok(None);
         };
         let Ok(text) = std::str::from_utf8(&content) else {
-            tracing::warn!(target: "session_core::security", path = %path.display(), "Session data corrupted: not text");
+            let log = self.ctx.codec().security_log();
+            log.warn(format_args!(
+                "Session data corrupted: not text: {}",
+                path.display()
+            ));
             return Ok(None);
         };
         Ok(self.ctx.decode(text).map(|data| {
@@ -192,6 +196,24 @@ impl SessionStore for FileStore {
 mod tests {
     use super::*;
     use session_core::{SameSite, SessionSettings};
+
+    #[test]
+    fn a_thousand_corrupt_files_make_a_handful_of_lines() {
+        let store =
+            FileStore::new(None, StoreContext::new(SessionSettings::new("s").unwrap())).unwrap();
+        let key = SessionKey::generate();
+        let path = std::env::temp_dir().join(format!("sessionid{}", key.as_str()));
+        std::fs::write(&path, b"\xff\xfe not text").unwrap();
+        // The reading itself, on this thread (load runs it on a blocking thread).
+        let ((), log) = conformance::capture_logs(|| {
+            for _ in 0..1000 {
+                assert_eq!(store.inner.read(&path).unwrap(), None);
+            }
+        });
+        std::fs::remove_file(&path).unwrap();
+        let lines = log.matches("Session data corrupted: not text").count();
+        assert!((1..=5).contains(&lines), "{log}");
+    }
 
     #[test]
     fn refuses_settings_browsers_would_reject() {
