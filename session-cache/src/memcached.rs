@@ -1,7 +1,7 @@
 //! [`MemcachedCache`]: one or several memcached servers through the `memcache` crate's
 //! async meta-protocol client.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use memcache::exp::{AsyncMemcache, Router, Ttl};
 use session_core::{Error, Result, async_trait};
@@ -16,7 +16,9 @@ use crate::timeouts::Timeouts;
 /// timeout; every exchange has the response timeout, and a connection that timed out is
 /// discarded, never reused half-read. A server that is down fails the calls routed to it
 /// within [`Timeouts::operation`], and the first call after it is back dials a fresh
-/// connection. TTLs over 30 days are sent as an absolute unix time, memcached's rule.
+/// connection. TTLs over 30 days are sent as an absolute unix time, memcached's rule, and
+/// end at the latest in January 2038: memcached reads the time as a signed 32-bit number
+/// and would store anything later as already expired.
 ///
 /// ```no_run
 /// use session_cache::{MemcachedCache, Timeouts};
@@ -101,11 +103,19 @@ fn server_address(raw: &str) -> Result<String> {
     }
 }
 
-/// Memcached's TTL for `ttl`: whole seconds, rounded up; the client sends more than 30
-/// days as an absolute unix time.
-fn ttl(ttl: Duration) -> Ttl {
-    let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-    Ttl::secs(u32::try_from(secs.max(1)).unwrap_or(u32::MAX))
+/// The latest expiry memcached keeps: it parses the absolute time as an `int32`, and a
+/// later one (up to the client's `u32`) is stored already expired.
+const LATEST_EXPIRY: u64 = i32::MAX as u64;
+
+/// Memcached's TTL for `ttl` from `now`: whole seconds, rounded up (the client sends more
+/// than 30 days as an absolute unix time), and never past [`LATEST_EXPIRY`].
+fn ttl(ttl: Duration, now: SystemTime) -> Ttl {
+    let secs = (ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)).max(1);
+    let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    match u32::try_from(secs) {
+        Ok(secs) if now.saturating_add(u64::from(secs)) < LATEST_EXPIRY => Ttl::secs(secs),
+        _ => Ttl::at(UNIX_EPOCH + Duration::from_secs(LATEST_EXPIRY)),
+    }
 }
 
 /// Rendezvous hashing on FNV-1a: every process, whatever Rust it was built with, sends a
@@ -158,7 +168,7 @@ impl Cache for MemcachedCache {
         self.timeouts
             .bound(WHAT, async {
                 self.client
-                    .set(key, value, ttl(ttl_))
+                    .set(key, value, ttl(ttl_, SystemTime::now()))
                     .await
                     .map_err(failed(WHAT))
             })
@@ -170,7 +180,7 @@ impl Cache for MemcachedCache {
         self.timeouts
             .bound(WHAT, async {
                 self.client
-                    .add(key, value, ttl(ttl_))
+                    .add(key, value, ttl(ttl_, SystemTime::now()))
                     .await
                     .map_err(failed(WHAT))
             })
@@ -182,7 +192,7 @@ impl Cache for MemcachedCache {
         self.timeouts
             .bound(WHAT, async {
                 self.client
-                    .replace(key, value, ttl(ttl_))
+                    .replace(key, value, ttl(ttl_, SystemTime::now()))
                     .await
                     .map_err(failed(WHAT))
             })
@@ -217,12 +227,27 @@ mod tests {
 
     #[test]
     fn ttl_rounds_up_to_whole_seconds() {
-        assert_eq!(ttl(Duration::from_millis(1500)), Ttl::secs(2));
-        assert_eq!(ttl(Duration::from_millis(1)), Ttl::secs(1));
+        let now = SystemTime::now();
+        assert_eq!(ttl(Duration::from_millis(1500), now), Ttl::secs(2));
+        assert_eq!(ttl(Duration::from_millis(1), now), Ttl::secs(1));
         assert_eq!(
-            ttl(Duration::from_secs(40 * 86_400)),
+            ttl(Duration::from_secs(40 * 86_400), now),
             Ttl::secs(40 * 86_400)
         );
+    }
+
+    #[test]
+    fn ttl_ends_in_january_2038_at_the_latest() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let latest = Ttl::at(UNIX_EPOCH + Duration::from_secs(2_147_483_647));
+        let left = 2_147_483_647 - 1_800_000_000;
+        assert_eq!(
+            ttl(Duration::from_secs(left - 1), now),
+            Ttl::secs(left as u32 - 1)
+        );
+        for far in [left, 100 * 365 * 86_400, u64::from(u32::MAX) + 1, u64::MAX] {
+            assert_eq!(ttl(Duration::from_secs(far), now), latest, "{far}");
+        }
     }
 
     #[test]

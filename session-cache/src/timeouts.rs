@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use session_core::{Error, Result};
+use session_core::Result;
 
 /// Connection and response timeouts and the reconnect back-off of a cache server client.
 ///
@@ -87,12 +87,6 @@ impl Timeouts {
         what: &'static str,
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
-        match tokio::time::timeout(self.operation(), call).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::backend_msg(format!(
-                "{what}: no answer within {:?}",
-                self.operation()
-            ))),
-        }
+        session_core::deadline::within(self.operation(), what, call).await
     }
 }

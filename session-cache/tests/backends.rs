@@ -166,6 +166,32 @@ async fn memcached_keeps_sessions_longer_than_30_days() {
     }
 }
 
+/// Memcached reads an absolute expiry as a signed 32-bit time: a session expiring after
+/// January 2038 (or after 2106, past the client's 32 bits) must still be kept, until 2038.
+#[tokio::test]
+async fn memcached_keeps_sessions_expiring_after_2038() {
+    let ctx = context();
+    let cache = MemcachedCache::connect(common::memcached_urls(), Timeouts::default())
+        .await
+        .unwrap();
+    let store = CacheStore::new(cache, ctx.clone())
+        .with_prefix(unique_prefix("far"))
+        .unwrap();
+    for expiry in ["2050-01-01T00:00:00+00:00", "2200-01-01T00:00:00+00:00"] {
+        // Several keys, so both servers get some.
+        for _ in 0..4 {
+            let key = SessionKey::generate();
+            store
+                .create(&key, &record(&ctx, json!({"_session_expiry": expiry})))
+                .await
+                .unwrap_or_else(|e| panic!("expiring {expiry}: {e}"));
+            let loaded = store.load(&key).await.unwrap();
+            assert!(loaded.is_some(), "a session expiring {expiry} vanished");
+            store.delete(&key).await.unwrap();
+        }
+    }
+}
+
 /// Sessions are spread over both memcached servers.
 #[tokio::test]
 async fn memcached_uses_every_server() {

@@ -10,9 +10,10 @@ use session_core::{Error, Result, Secrets};
 pub const DEV_KEY_FILE: &str = ".session-secret-key";
 
 /// The configured secrets; without `SECRET_KEY`, the development key from
-/// [`DEV_KEY_FILE`] (made on first use, with a loud warning).
+/// [`DEV_KEY_FILE`] (made on first use, with a loud warning). Fallbacks are trimmed (a
+/// comma-separated list is often written `old1, old2`) and empty ones dropped.
 pub fn resolve(secret_key: Option<&str>, fallbacks: &[String]) -> Result<Secrets> {
-    let fallbacks = fallbacks.iter().filter(|f| !f.is_empty()).cloned();
+    let fallbacks = fallbacks.iter().map(|f| f.trim()).filter(|f| !f.is_empty());
     match secret_key {
         Some(key) => Secrets::new(key)?.with_fallbacks(fallbacks),
         None => Secrets::new(development_key(Path::new(DEV_KEY_FILE))?)?.with_fallbacks(fallbacks),
@@ -54,6 +55,7 @@ fn development_key(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use session_core::SecretKey;
 
     #[test]
     fn development_key_is_kept_across_restarts() {
@@ -75,5 +77,13 @@ mod tests {
         let secrets = resolve(Some("k"), &["old".into(), String::new()]).unwrap();
         assert_eq!(secrets.fallbacks().len(), 1);
         assert!(resolve(Some(""), &[]).is_err());
+    }
+
+    #[test]
+    fn fallbacks_are_trimmed_and_blank_ones_dropped() {
+        let fallbacks = [" old1", "old2 ", "  ", "\told3\n"].map(String::from);
+        let secrets = resolve(Some("k"), &fallbacks).unwrap();
+        let expected = ["old1", "old2", "old3"].map(|k| SecretKey::new(k).unwrap());
+        assert_eq!(secrets.fallbacks(), expected);
     }
 }

@@ -1,12 +1,11 @@
 //! [`CookieStore`]: the six primitives for a store that keeps nothing.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use session_core::codec::log_corrupt;
+use chrono::{DateTime, Utc};
 use session_core::key::MIN_KEY_LENGTH;
 use session_core::signing::{Compression, SigningError};
 use session_core::{
     Error, InvalidKey, Result, SessionCodec, SessionData, SessionKey, SessionRecord, SessionStore,
-    StoreContext, async_trait,
+    StoreContext, StoredExpiry, async_trait,
 };
 
 use crate::config::{CookieMode, CookieStoreBuilder};
@@ -160,11 +159,11 @@ impl SessionStore for CookieStore {
                 return Ok(None);
             }
             Err(error) => {
-                log_corrupt(&error);
+                self.ctx.codec().security_log().corrupt(&error);
                 return Ok(None);
             }
         };
-        let by_age = signed_at + TimeDelta::seconds(self.ctx.settings().cookie_age);
+        let by_age = StoredExpiry::Default.date(signed_at, self.ctx.settings().cookie_age);
         let expires_at = self.ctx.expiry_date(&data, signed_at).min(by_age);
         let record = SessionRecord::new(data, expires_at);
         if record.is_expired(now) {

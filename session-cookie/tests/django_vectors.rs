@@ -291,6 +291,25 @@ fn tampering_is_logged_on_the_security_target() {
     );
 }
 
+#[test]
+fn a_thousand_tampered_cookies_make_a_handful_of_lines() {
+    let v = vectors();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (store, _) = store_at(secrets(&v), CookieMode::Signed, Utc::now());
+    let tampered = cases(&v, "tampered")[0].as_str().unwrap();
+    let ((), logs) = session_conformance::capture_logs(|| {
+        runtime.block_on(async {
+            for _ in 0..1000 {
+                assert_eq!(load(&store, tampered).await, None);
+            }
+        })
+    });
+    let lines = logs.matches("Session data corrupted").count();
+    assert!((1..=5).contains(&lines), "{lines} lines: {logs}");
+}
+
 #[tokio::test]
 async fn encrypted_values_hide_the_data_and_refuse_tampering() {
     let (store, _) = store_at(

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::SessionData;
 use crate::error::Result;
+use crate::security_log::SecurityLog;
 use crate::settings::Secrets;
 use crate::signing::{self, Compression, SigningError, TimestampSigner};
 
@@ -34,6 +35,7 @@ pub const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
 pub struct SessionCodec {
     signer: TimestampSigner,
     compression: Compression,
+    log: SecurityLog,
 }
 
 impl SessionCodec {
@@ -48,6 +50,7 @@ impl SessionCodec {
         SessionCodec {
             signer: TimestampSigner::new(salt, secrets),
             compression: Compression::default(),
+            log: SecurityLog::default(),
         }
     }
 
@@ -83,18 +86,25 @@ impl SessionCodec {
         self.compression
     }
 
+    /// Where this codec's decode failures are logged, rate-limited; engines log their own
+    /// corrupt-data findings there too.
+    pub fn security_log(&self) -> &SecurityLog {
+        &self.log
+    }
+
     /// Signs `data` as of `now`, compressing when that is shorter.
     pub fn encode(&self, data: &SessionData, now: DateTime<Utc>) -> Result<String> {
         Ok(signing::dumps(data, &self.signer, self.compression, now)?)
     }
 
-    /// Verifies and decodes; any failure is "no session" and is logged, never raised.
-    /// There is no age limit: expiry is the store's business, as in Django.
+    /// Verifies and decodes; any failure is "no session" and is logged (rate-limited,
+    /// see [`SecurityLog`]), never raised. There is no age limit: expiry is the store's
+    /// business, as in Django.
     pub fn decode(&self, encoded: &str) -> Option<SessionData> {
         match self.try_decode(encoded) {
             Ok(data) => Some(data),
             Err(error) => {
-                log_corrupt(&error);
+                self.log.corrupt(&error);
                 None
             }
         }
@@ -109,7 +119,7 @@ impl SessionCodec {
     /// save that wrote it. `None` (and a log line) when tampered or corrupt.
     pub fn decode_timestamped(&self, encoded: &str) -> Option<(SessionData, DateTime<Utc>)> {
         self.try_decode_timestamped(encoded)
-            .inspect_err(log_corrupt)
+            .inspect_err(|error| self.log.corrupt(error))
             .ok()
     }
 
@@ -146,16 +156,6 @@ pub fn into_session_data(value: serde_json::Value) -> Result<SessionData, Signin
             "session data must be an object, not {}",
             json_kind(&other)
         ))),
-    }
-}
-
-/// Logs undecodable session data on the `session_core::security` target, the counterpart
-/// of Django's `django.security.SuspiciousSession` logger.
-pub fn log_corrupt(error: &SigningError) {
-    if error.is_bad_signature() {
-        tracing::warn!(target: "session_core::security", %error, "Session data corrupted");
-    } else {
-        tracing::warn!(target: "session_core::security", %error, "Session data undecodable");
     }
 }
 

@@ -42,6 +42,10 @@ pub enum Error {
     /// The settings or the engine's configuration are unusable.
     #[error("session configuration error: {0}")]
     Configuration(String),
+    /// `set_expiry` was given a value whose expiry date cannot be represented (beyond
+    /// year 9999, say). Nothing was changed.
+    #[error("invalid session expiry: {0}")]
+    InvalidExpiry(String),
     /// A value could not be converted to or from JSON.
     #[error("session value is not representable as JSON: {0}")]
     Serialization(#[from] serde_json::Error),

@@ -5,9 +5,53 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
 use crate::SessionData;
+use crate::error::{Error, Result};
 
 /// Key of the custom expiry inside the session data.
 pub const EXPIRY_KEY: &str = "_session_expiry";
+
+/// The earliest expiry date: Python's `datetime.min` (year 1), so that Django, which
+/// shares the sessions, can compute every date this crate stores.
+pub const EARLIEST: DateTime<Utc> = python_date(1, 1, 1, 0, 0, 0, 0);
+/// The latest expiry date: Python's `datetime.max` (the last microsecond of year 9999).
+pub const LATEST: DateTime<Utc> = python_date(9999, 12, 31, 23, 59, 59, 999_999);
+
+const fn python_date(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> DateTime<Utc> {
+    let date = NaiveDate::from_ymd_opt(y, mo, d).expect("a valid date");
+    let time = chrono::NaiveTime::from_hms_micro_opt(h, mi, s, us).expect("a valid time");
+    NaiveDateTime::new(date, time).and_utc()
+}
+
+/// `at + delta` if it falls between [`EARLIEST`] and [`LATEST`], else `None`; never panics.
+///
+/// ```
+/// use chrono::{TimeDelta, Utc};
+/// use session_core::expiry::checked_add;
+/// let now = Utc::now();
+/// assert!(checked_add(now, TimeDelta::days(14)).is_some());
+/// assert_eq!(checked_add(now, TimeDelta::MAX), None);
+/// ```
+pub fn checked_add(at: DateTime<Utc>, delta: TimeDelta) -> Option<DateTime<Utc>> {
+    at.checked_add_signed(delta)
+        .filter(|sum| (EARLIEST..=LATEST).contains(sum))
+}
+
+/// `at` plus `seconds`, as [`checked_add`].
+pub fn checked_add_seconds(at: DateTime<Utc>, seconds: i64) -> Option<DateTime<Utc>> {
+    checked_add(at, TimeDelta::try_seconds(seconds)?)
+}
+
+/// `at` plus `seconds`, clamped to [`EARLIEST`]..=[`LATEST`]: for a cookie's `expires`,
+/// which must be some date whatever the age.
+pub fn saturating_add_seconds(at: DateTime<Utc>, seconds: i64) -> DateTime<Utc> {
+    checked_add_seconds(at, seconds).unwrap_or(if seconds < 0 { EARLIEST } else { LATEST })
+}
+
+fn out_of_range(what: impl std::fmt::Display) -> Error {
+    Error::InvalidExpiry(format!(
+        "{what} is not between years 1 and 9999 (Python's datetime range, which Django needs)"
+    ))
+}
 
 /// What [`Session::set_expiry`](crate::Session::set_expiry) accepts, mirroring Django's
 /// `set_expiry(value)`.
@@ -69,15 +113,37 @@ impl<T: Into<Expiry>> From<Option<T>> for Expiry {
 }
 
 impl Expiry {
-    /// The JSON Django stores for this expiry, `None` for [`Expiry::Default`].
-    pub fn to_stored(self, now: DateTime<Utc>) -> Option<Value> {
-        match self {
+    /// The JSON Django stores for this expiry, `None` for [`Expiry::Default`]; an
+    /// [`Error::InvalidExpiry`] when the expiry date would fall outside years 1 to 9999.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use session_core::{Error, Expiry};
+    /// assert!(Expiry::Seconds(300).to_stored(Utc::now()).is_ok());
+    /// assert!(matches!(
+    ///     Expiry::Seconds(9_000_000_000_000).to_stored(Utc::now()),
+    ///     Err(Error::InvalidExpiry(_))
+    /// ));
+    /// ```
+    pub fn to_stored(self, now: DateTime<Utc>) -> Result<Option<Value>> {
+        Ok(match self {
             Expiry::Default => None,
             Expiry::BrowserClose => Some(Value::from(0)),
-            Expiry::Seconds(n) => Some(Value::from(n)),
-            Expiry::At(at) => Some(Value::String(isoformat(at))),
-            Expiry::In(delta) => Some(Value::String(isoformat(now + delta))),
-        }
+            Expiry::Seconds(n) => {
+                checked_add_seconds(now, n)
+                    .ok_or_else(|| out_of_range(format_args!("now + {n} seconds")))?;
+                Some(Value::from(n))
+            }
+            Expiry::At(at) if (EARLIEST..=LATEST).contains(&at) => {
+                Some(Value::String(isoformat(at)))
+            }
+            Expiry::At(at) => return Err(out_of_range(at)),
+            Expiry::In(delta) => {
+                let at = checked_add(now, delta)
+                    .ok_or_else(|| out_of_range(format_args!("now + {delta}")))?;
+                Some(Value::String(isoformat(at)))
+            }
+        })
     }
 }
 
@@ -91,7 +157,8 @@ pub enum StoredExpiry {
     /// A point in time.
     At(DateTime<Utc>),
     /// Present but unreadable (a malformed date string, say). Treated as already expired:
-    /// an unreadable expiry must not keep a session alive.
+    /// an unreadable expiry must not keep a session alive. So is a number of seconds that
+    /// puts the date outside years 1 to 9999.
     Invalid,
 }
 
@@ -120,7 +187,7 @@ impl StoredExpiry {
     /// Django's `get_expiry_age(modification=..., expiry=...)`: whole seconds until expiry,
     /// rounded down as Python's `delta.days * 86400 + delta.seconds` is.
     pub fn age(self, modification: DateTime<Utc>, cookie_age: i64) -> i64 {
-        match self {
+        match self.in_range(modification) {
             StoredExpiry::Default => cookie_age,
             // Django returns a float unchanged; the cookie's Max-Age then truncates it.
             StoredExpiry::Seconds(secs) => secs as i64,
@@ -129,17 +196,40 @@ impl StoredExpiry {
         }
     }
 
-    /// Django's `get_expiry_date(modification=..., expiry=...)`.
+    /// Django's `get_expiry_date(modification=..., expiry=...)`. A date outside years 1 to
+    /// 9999 (a huge number of seconds, or a cookie age that was never validated) is
+    /// `modification`: already expired.
     pub fn date(self, modification: DateTime<Utc>, cookie_age: i64) -> DateTime<Utc> {
-        match self {
-            StoredExpiry::Default => modification + TimeDelta::seconds(cookie_age),
+        match self.in_range(modification) {
+            StoredExpiry::Default => {
+                checked_add_seconds(modification, cookie_age).unwrap_or(modification)
+            }
             StoredExpiry::Seconds(secs) => {
-                modification + TimeDelta::microseconds((secs * 1e6) as i64)
+                seconds_after(modification, secs).unwrap_or(modification)
             }
             StoredExpiry::At(at) => at,
             StoredExpiry::Invalid => modification,
         }
     }
+
+    /// [`StoredExpiry::Invalid`] for a number of seconds that does not give a date.
+    fn in_range(self, modification: DateTime<Utc>) -> Self {
+        match self {
+            StoredExpiry::Seconds(secs) if seconds_after(modification, secs).is_none() => {
+                StoredExpiry::Invalid
+            }
+            other => other,
+        }
+    }
+}
+
+/// `at` plus a float number of seconds, to the microsecond, within the date range.
+fn seconds_after(at: DateTime<Utc>, secs: f64) -> Option<DateTime<Utc>> {
+    let micros = secs * 1e6;
+    if !micros.is_finite() || micros.abs() >= i64::MAX as f64 {
+        return None;
+    }
+    checked_add(at, TimeDelta::microseconds(micros as i64))
 }
 
 /// Whole seconds, rounded toward negative infinity (-1.5 s is -2).
@@ -266,6 +356,71 @@ mod tests {
             StoredExpiry::Invalid
         );
         assert_eq!(StoredExpiry::from_value(&json!([1])), StoredExpiry::Invalid);
+    }
+
+    #[test]
+    fn out_of_range_expiries_are_refused() {
+        let now = t(1_700_000_000, 0);
+        for bad in [
+            Expiry::Seconds(9_000_000_000_000),
+            Expiry::Seconds(i64::MAX),
+            Expiry::Seconds(i64::MIN),
+            Expiry::Seconds(-9_000_000_000_000),
+            Expiry::In(TimeDelta::MAX),
+            Expiry::In(TimeDelta::MIN),
+            Expiry::from(std::time::Duration::MAX),
+            Expiry::At(DateTime::<Utc>::MAX_UTC),
+            Expiry::At(LATEST + TimeDelta::microseconds(1)),
+            Expiry::At(EARLIEST - TimeDelta::microseconds(1)),
+        ] {
+            match bad.to_stored(now) {
+                Err(Error::InvalidExpiry(reason)) => assert!(reason.contains("9999"), "{reason}"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        let to_latest = (LATEST - now).num_seconds();
+        assert_eq!(
+            Expiry::Seconds(to_latest).to_stored(now).unwrap(),
+            Some(json!(to_latest))
+        );
+        assert_eq!(
+            Expiry::At(LATEST).to_stored(now).unwrap(),
+            Some(json!("9999-12-31T23:59:59.999999+00:00"))
+        );
+        assert_eq!(
+            Expiry::In(LATEST - now).to_stored(now).unwrap(),
+            Some(json!("9999-12-31T23:59:59.999999+00:00"))
+        );
+    }
+
+    #[test]
+    fn stored_expiries_out_of_range_are_expired_not_a_panic() {
+        let m = t(1_700_000_000, 0);
+        for secs in [9e12, -9e12, f64::MAX, f64::MIN, 1e300] {
+            let stored = StoredExpiry::from_value(&json!(secs));
+            assert_eq!(stored.date(m, 60), m, "{secs}");
+            assert_eq!(stored.age(m, 60), 0, "{secs}");
+        }
+        for cookie_age in [i64::MAX, i64::MIN, 9_000_000_000_000] {
+            assert_eq!(StoredExpiry::Default.date(m, cookie_age), m);
+        }
+        assert_eq!(
+            StoredExpiry::At(LATEST).date(DateTime::<Utc>::MIN_UTC, 60),
+            LATEST
+        );
+        assert!(StoredExpiry::At(LATEST).age(DateTime::<Utc>::MIN_UTC, 60) > 0);
+    }
+
+    #[test]
+    fn adding_seconds_never_panics() {
+        let m = t(1_700_000_000, 0);
+        assert_eq!(checked_add_seconds(m, 60), Some(t(1_700_000_060, 0)));
+        for secs in [i64::MAX, i64::MIN, 9_000_000_000_000] {
+            assert_eq!(checked_add_seconds(m, secs), None);
+        }
+        assert_eq!(saturating_add_seconds(m, i64::MAX), LATEST);
+        assert_eq!(saturating_add_seconds(m, i64::MIN), EARLIEST);
+        assert_eq!(saturating_add_seconds(m, -60), t(1_699_999_940, 0));
     }
 
     #[test]

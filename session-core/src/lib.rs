@@ -45,18 +45,24 @@
 //!   failing;
 //! - an unreadable `_session_expiry` (a malformed date string) means "expired", where Django
 //!   would raise;
-//! - a non-integer float expiry is truncated to whole seconds by `get_expiry_age`.
+//! - a non-integer float expiry is truncated to whole seconds by `get_expiry_age`;
+//! - an expiry date outside years 1 to 9999 (Python's datetime range) is refused by
+//!   `set_expiry` with [`Error::InvalidExpiry`], where Django raises `OverflowError`, and
+//!   one already stored (a huge number of seconds) counts as expired; no date arithmetic
+//!   panics.
 #![warn(missing_docs)]
 
 mod backend;
 pub mod clock;
 pub mod codec;
+pub mod deadline;
 pub mod error;
 pub mod expiry;
 #[cfg(feature = "axum")]
 mod extract;
 pub mod key;
 pub mod manager;
+pub mod security_log;
 pub mod session;
 pub mod settings;
 pub mod signing;

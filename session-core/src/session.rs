@@ -799,9 +799,11 @@ impl Session {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Backend`] if the data had to be loaded and the store failed.
+    /// [`Error::InvalidExpiry`] for a date outside years 1 to 9999 (Django would raise
+    /// `OverflowError`); nothing changes. [`Error::Backend`] if the data had to be loaded
+    /// and the store failed.
     pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
-        match expiry.into().to_stored(self.backend().context.now()) {
+        match expiry.into().to_stored(self.backend().context.now())? {
             Some(value) => self.insert_value(EXPIRY_KEY, value).await,
             None => self.pop_value(EXPIRY_KEY).await.map(drop),
         }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::SessionData;
 use crate::clock::{SharedClock, SystemClock};
 use crate::codec::SessionCodec;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expiry::StoredExpiry;
 use crate::key::{InvalidKey, SessionKey};
 use crate::settings::SessionSettings;
@@ -219,8 +219,16 @@ impl StoreContext {
     pub fn encode_record(&self, record: &SessionRecord) -> Result<String> {
         let now = self.now();
         let lifetime = self.expiry_date(record.data(), now) - now;
-        self.codec
-            .encode(record.data(), record.expires_at() - lifetime)
+        let modified = record
+            .expires_at()
+            .checked_sub_signed(lifetime)
+            .ok_or_else(|| {
+                Error::InvalidExpiry(format!(
+                    "a record expiring at {} cannot have been saved {lifetime} earlier",
+                    record.expires_at()
+                ))
+            })?;
+        self.codec.encode(record.data(), modified)
     }
 
     /// Django's expiry date for `data` last modified at `modification`: the custom
@@ -233,5 +241,21 @@ impl StoreContext {
 impl From<SessionSettings> for StoreContext {
     fn from(settings: SessionSettings) -> Self {
         StoreContext::new(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn encoding_a_record_at_the_end_of_time_is_an_error_not_a_panic() {
+        let ctx = StoreContext::new(SessionSettings::new("secret").unwrap());
+        let record = SessionRecord::new(SessionData::new(), DateTime::<Utc>::MIN_UTC);
+        assert!(matches!(
+            ctx.encode_record(&record),
+            Err(Error::InvalidExpiry(_))
+        ));
     }
 }

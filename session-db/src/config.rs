@@ -17,7 +17,8 @@ pub const DEFAULT_TABLE: &str = "django_session";
 /// let config = DbConfig::new("postgres://app@db/app")
 ///     .table("django_session")?
 ///     .max_connections(20)
-///     .acquire_timeout(Duration::from_secs(2));
+///     .acquire_timeout(Duration::from_secs(2))
+///     .deadline(Duration::from_secs(3));
 /// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -26,17 +27,19 @@ pub struct DbConfig {
     pub(crate) table: String,
     pub(crate) max_connections: u32,
     pub(crate) acquire_timeout: Duration,
+    pub(crate) deadline: Duration,
 }
 
 impl DbConfig {
     /// `sqlite://path`, `sqlite::memory:`, `postgres://...` or `mysql://...` with Django's
-    /// table, 10 connections and a 3-second acquire timeout.
+    /// table, 10 connections, a 3-second acquire timeout and a 5-second deadline.
     pub fn new(url: impl Into<String>) -> Self {
         DbConfig {
             url: url.into(),
             table: DEFAULT_TABLE.to_owned(),
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
+            deadline: Duration::from_secs(5),
         }
     }
 
@@ -69,6 +72,18 @@ impl DbConfig {
     /// a call takes while the server is down.
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The most one statement may take, waiting for a connection included (`clear_expired`
+    /// runs several: each gets this long). A call still unanswered then fails with a backend
+    /// error. The server is told the same limit, so it gives up too: PostgreSQL's
+    /// `statement_timeout` and `lock_timeout`, MariaDB's `max_statement_time` (MySQL's
+    /// `max_execution_time`) and `innodb_lock_wait_timeout`, SQLite's busy timeout.
+    /// As with any timeout, a statement the store gave up on may still take effect on the
+    /// server (whose own limit ends it soon after). At least one millisecond.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline.max(Duration::from_millis(1));
         self
     }
 }

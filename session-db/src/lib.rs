@@ -44,12 +44,19 @@
 //! - **The pools are not public API.** The cargo feature `bench-internals` exports
 //!   `Pools` for `session-bench` alone, whose raw SQL baseline runs on exactly the pools
 //!   the engine would open; nothing else should enable it.
-
+//! - **Every statement has a deadline** (5 s by default, [`DbConfig::deadline`]): a server
+//!   that stops answering mid-query, or a row lock held elsewhere, fails the call instead
+//!   of hanging the request. The server gets the same limit as its statement and lock
+//!   timeouts (PostgreSQL `statement_timeout`/`lock_timeout`, MariaDB
+//!   `max_statement_time`, MySQL `max_execution_time`, `innodb_lock_wait_timeout`, SQLite's
+//!   busy timeout), so work the store gave up on stops there too. A connection whose call
+//!   was cut off is checked by the pool before reuse, never handed out half-read.
 #![warn(missing_docs)]
 
 mod config;
 mod dialect;
 mod pool;
+mod server_timeouts;
 mod store;
 
 pub use config::{DEFAULT_TABLE, DbConfig};

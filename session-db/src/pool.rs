@@ -1,13 +1,12 @@
 //! Connection pools, one kind per driver, and the macro that runs one code path on any.
 
 use std::str::FromStr;
-#[cfg(feature = "sqlite")]
-use std::time::Duration;
 
 use session_core::{Error, Result};
 
 use crate::config::DbConfig;
 use crate::dialect::Dialect;
+use crate::server_timeouts;
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
@@ -85,6 +84,8 @@ fn bad_url(error: sqlx::Error) -> Error {
 impl Pools {
     /// Pools for `config`. Nothing connects yet: a server that is down makes the first
     /// operation fail after `acquire_timeout`, and a later one succeed once it is back.
+    /// Every connection carries the deadline as the server's own statement and lock
+    /// timeouts (SQLite: its busy timeout).
     pub fn open(config: &DbConfig) -> Result<Self> {
         let dialect = Dialect::of_url(&config.url)?;
         match dialect {
@@ -92,8 +93,9 @@ impl Pools {
             Dialect::Sqlite => Self::sqlite(config),
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let options =
-                    sqlx::postgres::PgConnectOptions::from_str(&config.url).map_err(bad_url)?;
+                let options = sqlx::postgres::PgConnectOptions::from_str(&config.url)
+                    .map_err(bad_url)?
+                    .options(server_timeouts::postgres(config.deadline));
                 let pool = server_pool::<sqlx::Postgres>(config).connect_lazy_with(options);
                 Ok(Pools::Postgres {
                     writer: pool.clone(),
@@ -104,7 +106,21 @@ impl Pools {
             Dialect::MySql => {
                 let url = config.url.replacen("mariadb://", "mysql://", 1);
                 let options = sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
-                let pool = server_pool::<sqlx::MySql>(config).connect_lazy_with(options);
+                let deadline = config.deadline;
+                let pool = server_pool::<sqlx::MySql>(config)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            let version: String = sqlx::query_scalar("SELECT VERSION()")
+                                .fetch_one(&mut *conn)
+                                .await?;
+                            let set = server_timeouts::mysql(deadline, &version);
+                            sqlx::query(sqlx::AssertSqlSafe(set))
+                                .execute(&mut *conn)
+                                .await
+                                .map(drop)
+                        })
+                    })
+                    .connect_lazy_with(options);
                 Ok(Pools::MySql {
                     writer: pool.clone(),
                     reader: pool,
@@ -124,7 +140,7 @@ impl Pools {
         let options = SqliteConnectOptions::from_str(&config.url)
             .map_err(bad_url)?
             .create_if_missing(true)
-            .busy_timeout(config.acquire_timeout.max(Duration::from_secs(1)));
+            .busy_timeout(config.deadline);
         let pool = |max: u32| {
             SqlitePoolOptions::new()
                 .max_connections(max)

@@ -1,5 +1,8 @@
 //! [`DbStore`]: the six primitives as SQL.
 
+use std::future::Future;
+use std::time::Duration;
+
 use sqlx::{AssertSqlSafe, Row};
 
 use session_core::{
@@ -16,6 +19,7 @@ pub struct DbStore {
     pools: Pools,
     sql: Statements,
     ctx: StoreContext,
+    deadline: Duration,
 }
 
 fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
@@ -25,101 +29,138 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 impl DbStore {
     /// A store for `config`. Connections are opened on first use, so this succeeds while
     /// the server is down; call [`migrate`](Self::migrate) to create the table if needed.
+    /// Settings [`validate`](session_core::SessionSettings::validate) refuses are a
+    /// configuration error.
     pub async fn open(config: DbConfig, ctx: StoreContext) -> Result<Self> {
+        ctx.settings().validate()?;
         let dialect = Dialect::of_url(&config.url)?;
         Ok(DbStore {
             pools: Pools::open(&config)?,
             sql: Statements::new(dialect, &config.table),
             ctx,
+            deadline: config.deadline,
         })
+    }
+
+    /// `call` within the configured deadline.
+    async fn bounded<T>(
+        &self,
+        what: &'static str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        session_core::deadline::within(self.deadline, what, call).await
     }
 
     /// Creates the table and its `expire_date` index if they are missing. Idempotent, and
     /// safe when several processes run it at once.
     pub async fn migrate(&self) -> Result<()> {
-        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
-            let mut tx = pool
-                .begin()
-                .await
-                .map_err(failed("starting the migration"))?;
-            for statement in &self.sql.migrate {
-                sqlx::query(AssertSqlSafe(statement.clone()))
-                    .execute(&mut *tx)
+        self.bounded("creating the session table", async {
+            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+                let mut tx = pool
+                    .begin()
                     .await
-                    .map_err(failed("creating the session table"))?;
-            }
-            tx.commit()
-                .await
-                .map_err(failed("committing the migration"))
+                    .map_err(failed("starting the migration"))?;
+                for statement in &self.sql.migrate {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed("creating the session table"))?;
+                }
+                tx.commit()
+                    .await
+                    .map_err(failed("committing the migration"))
+            })
         })
+        .await
     }
 
     /// Removes the table and every session in it, if it exists: the reverse of
     /// [`migrate`](Self::migrate), for uninstalling and for tests that made their own table.
     pub async fn drop_table(&self) -> Result<()> {
-        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
-            sqlx::query(AssertSqlSafe(self.sql.drop_table.clone()))
-                .execute(pool)
-                .await
-                .map(drop)
-                .map_err(failed("dropping the session table"))
+        self.bounded("dropping the session table", async {
+            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+                sqlx::query(AssertSqlSafe(self.sql.drop_table.clone()))
+                    .execute(pool)
+                    .await
+                    .map(drop)
+                    .map_err(failed("dropping the session table"))
+            })
         })
+        .await
     }
 
-    /// Closes the pools, waiting for connections in use.
+    /// Closes the pools, waiting (up to the deadline) for connections in use.
     pub async fn close(&self) {
-        on_pool!(&self.pools, writer, |pool, _t, _f| pool.close().await);
-        on_pool!(&self.pools, reader, |pool, _t, _f| pool.close().await);
+        let closed = self
+            .bounded("closing the connection pools", async {
+                on_pool!(&self.pools, writer, |pool, _t, _f| pool.close().await);
+                on_pool!(&self.pools, reader, |pool, _t, _f| pool.close().await);
+                Ok(())
+            })
+            .await;
+        if let Err(error) = closed {
+            tracing::warn!(target: "session_db", %error, "connections still busy at close");
+        }
     }
 }
 
 #[async_trait]
 impl SessionStore for DbStore {
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        on_pool!(&self.pools, reader, |pool, _to_db, _from_db| {
-            let row = sqlx::query(AssertSqlSafe(self.sql.exists.clone()))
-                .bind(key.as_str())
-                .fetch_optional(pool)
-                .await
-                .map_err(failed("checking a session"))?;
-            Ok(row.is_some())
+        self.bounded("checking a session", async {
+            on_pool!(&self.pools, reader, |pool, _to_db, _from_db| {
+                let row = sqlx::query(AssertSqlSafe(self.sql.exists.clone()))
+                    .bind(key.as_str())
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(failed("checking a session"))?;
+                Ok(row.is_some())
+            })
         })
+        .await
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let encoded = self.ctx.encode(record.data())?;
-        on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
-            let inserted = sqlx::query(AssertSqlSafe(self.sql.insert.clone()))
-                .bind(key.as_str())
-                .bind(&encoded)
-                .bind(to_db(record.expires_at()))
-                .execute(pool)
-                .await;
-            match inserted {
-                Ok(_) => Ok(key.clone()),
-                Err(e)
-                    if e.as_database_error()
-                        .is_some_and(|d| d.is_unique_violation()) =>
-                {
-                    Err(Error::KeyCollision)
+        self.bounded("inserting a session", async {
+            on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                let inserted = sqlx::query(AssertSqlSafe(self.sql.insert.clone()))
+                    .bind(key.as_str())
+                    .bind(&encoded)
+                    .bind(to_db(record.expires_at()))
+                    .execute(pool)
+                    .await;
+                match inserted {
+                    Ok(_) => Ok(key.clone()),
+                    Err(e)
+                        if e.as_database_error()
+                            .is_some_and(|d| d.is_unique_violation()) =>
+                    {
+                        Err(Error::KeyCollision)
+                    }
+                    Err(e) => Err(Error::backend("inserting a session", e)),
                 }
-                Err(e) => Err(Error::backend("inserting a session", e)),
-            }
+            })
         })
+        .await
     }
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let encoded = self.ctx.encode(record.data())?;
-        let updated = on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
-            sqlx::query(AssertSqlSafe(self.sql.update.clone()))
-                .bind(&encoded)
-                .bind(to_db(record.expires_at()))
-                .bind(key.as_str())
-                .execute(pool)
-                .await
-                .map_err(failed("updating a session"))?
-                .rows_affected()
-        });
+        let updated = self
+            .bounded("updating a session", async {
+                Ok(on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                    sqlx::query(AssertSqlSafe(self.sql.update.clone()))
+                        .bind(&encoded)
+                        .bind(to_db(record.expires_at()))
+                        .bind(key.as_str())
+                        .execute(pool)
+                        .await
+                        .map_err(failed("updating a session"))?
+                        .rows_affected()
+                }))
+            })
+            .await?;
         // MySQL counts changed rows, not matched ones: an identical save reports 0.
         if updated == 0 && !self.exists(key).await? {
             return Err(Error::SessionDeleted);
@@ -128,35 +169,43 @@ impl SessionStore for DbStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
-            sqlx::query(AssertSqlSafe(self.sql.delete.clone()))
-                .bind(key.as_str())
-                .execute(pool)
-                .await
-                .map_err(failed("deleting a session"))?;
-            Ok(())
+        self.bounded("deleting a session", async {
+            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+                sqlx::query(AssertSqlSafe(self.sql.delete.clone()))
+                    .bind(key.as_str())
+                    .execute(pool)
+                    .await
+                    .map_err(failed("deleting a session"))?;
+                Ok(())
+            })
         })
+        .await
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
         let now = self.ctx.now();
-        let row = on_pool!(&self.pools, reader, |pool, to_db, from_db| {
-            let row = sqlx::query(AssertSqlSafe(self.sql.load.clone()))
-                .bind(key.as_str())
-                .bind(to_db(now))
-                .fetch_optional(pool)
-                .await
-                .map_err(failed("loading a session"))?;
-            match row {
-                None => None,
-                Some(row) => {
-                    let data: String = row.try_get(0).map_err(failed("reading session_data"))?;
-                    let expires_at =
-                        from_db(row.try_get(1).map_err(failed("reading expire_date"))?)?;
-                    Some((data, expires_at))
-                }
-            }
-        });
+        let row = self
+            .bounded("loading a session", async {
+                Ok(on_pool!(&self.pools, reader, |pool, to_db, from_db| {
+                    let row = sqlx::query(AssertSqlSafe(self.sql.load.clone()))
+                        .bind(key.as_str())
+                        .bind(to_db(now))
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(failed("loading a session"))?;
+                    match row {
+                        None => None,
+                        Some(row) => {
+                            let data: String =
+                                row.try_get(0).map_err(failed("reading session_data"))?;
+                            let expires_at =
+                                from_db(row.try_get(1).map_err(failed("reading expire_date"))?)?;
+                            Some((data, expires_at))
+                        }
+                    }
+                }))
+            })
+            .await?;
         Ok(row.and_then(|(data, expires_at)| {
             self.ctx
                 .decode(&data)
@@ -168,18 +217,39 @@ impl SessionStore for DbStore {
         let now = self.ctx.now();
         let mut removed = 0;
         loop {
-            let batch = on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
-                sqlx::query(AssertSqlSafe(self.sql.clear_batch.clone()))
-                    .bind(to_db(now))
-                    .execute(pool)
-                    .await
-                    .map_err(failed("clearing expired sessions"))?
-                    .rows_affected()
-            });
+            let batch = self
+                .bounded("clearing expired sessions", async {
+                    Ok(on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                        sqlx::query(AssertSqlSafe(self.sql.clear_batch.clone()))
+                            .bind(to_db(now))
+                            .execute(pool)
+                            .await
+                            .map_err(failed("clearing expired sessions"))?
+                            .rows_affected()
+                    }))
+                })
+                .await?;
             removed += batch;
             if batch < CLEAR_BATCH {
                 return Ok(removed);
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use session_core::SessionSettings;
+
+    #[tokio::test]
+    async fn refuses_settings_browsers_would_reject() {
+        let mut settings = SessionSettings::new("secret").unwrap();
+        settings.cookie_name = "session id".into();
+        let ctx = StoreContext::new(settings);
+        let err = DbStore::open(DbConfig::new("sqlite::memory:"), ctx)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Configuration(_)), "{err:?}");
     }
 }

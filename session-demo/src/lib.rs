@@ -8,9 +8,9 @@ use axum::{Extension, Router};
 use session_core::SessionManager;
 use session_middleware::SessionLayer;
 
-/// The demo's routes over `sessions`.
-pub fn app(sessions: SessionManager) -> Router {
-    Router::new()
+/// The demo's routes over `sessions`; a configuration error if its settings are unusable.
+pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
+    Ok(Router::new()
         .route("/", get(views::index))
         .route("/visit", get(views::visit))
         .route("/create", get(views::create))
@@ -23,5 +23,5 @@ pub fn app(sessions: SessionManager) -> Router {
         .route("/fail", get(views::fail))
         .route("/interrupted", get(views::interrupted))
         .layer(Extension(sessions.clone()))
-        .layer(SessionLayer::new(sessions))
+        .layer(SessionLayer::new(sessions)?))
 }

@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let listener = tokio::net::TcpListener::bind(&cli.bind).await?;
     tracing::info!(engine = ?cli.config.engine, "listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, session_demo::app(sessions))
+    axum::serve(listener, session_demo::app(sessions)?)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

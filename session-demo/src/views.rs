@@ -4,7 +4,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use session_core::expiry;
+use session_core::{Error, expiry};
 use session_middleware::{Session, SessionError};
 
 type Page = Result<Html<String>, SessionError>;
@@ -135,9 +135,18 @@ pub struct ExpiryQuery {
 }
 
 /// `/expiry?seconds=N`: `set_expiry(N)` (0: until the browser closes; absent: the default),
-/// then shows the expiry age and date.
-pub async fn set_expiry(session: Session, Query(query): Query<ExpiryQuery>) -> Page {
-    session.set_expiry(query.seconds).await?;
+/// then shows the expiry age and date. An expiry past year 9999 is the client's mistake: 400.
+pub async fn set_expiry(
+    session: Session,
+    Query(query): Query<ExpiryQuery>,
+) -> Result<Response, SessionError> {
+    match session.set_expiry(query.seconds).await {
+        Err(Error::InvalidExpiry(reason)) => {
+            let body = page("Expiry", &format!("<p>{}</p>", escape(&reason)));
+            return Ok((StatusCode::BAD_REQUEST, body).into_response());
+        }
+        other => other?,
+    }
     let age = session.get_expiry_age().await?;
     let date = expiry::rfc3339(session.get_expiry_date().await?);
     let browser_close = session.get_expire_at_browser_close().await?;
@@ -146,7 +155,8 @@ pub async fn set_expiry(session: Session, Query(query): Query<ExpiryQuery>) -> P
         &format!(
             "<p>Expiry age:{age}</p><p>Expiry date:{date}</p><p>Expire at browser close:{browser_close}</p>"
         ),
-    ))
+    )
+    .into_response())
 }
 
 /// `/fail`: changes the session, then fails with 500: the change is not saved.

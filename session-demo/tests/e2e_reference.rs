@@ -30,3 +30,26 @@ async fn demo_with_secure_browser_close_settings() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn expiry_past_year_9999_is_a_client_error_and_the_server_keeps_serving() {
+    let addr = scenario::serve(reference_sessions(&Env::new("demo_bad_expiry"))).await;
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = scenario::get(&browser, addr, "/expiry?seconds=9000000000000").await;
+    assert_eq!(
+        page.status,
+        reqwest::StatusCode::BAD_REQUEST,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("9999"), "{}", page.body);
+
+    let page = scenario::get(&browser, addr, "/visit").await;
+    assert!(page.body.contains("Visit count:1"), "{}", page.body);
+    let page = scenario::get(&browser, addr, "/expiry?seconds=300").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.body.contains("Expiry age:300"), "{}", page.body);
+}

@@ -44,6 +44,7 @@ impl FileStoreBuilder {
     /// The store. A missing directory, one the process cannot write, or a shared one not
     /// allowed is [`Error::Configuration`](session_core::Error::Configuration).
     pub fn build(self) -> Result<FileStore> {
+        self.ctx.settings().validate()?;
         let dir = match self.dir {
             Some(dir) => {
                 directory::check(&dir, self.allow_shared_dir)?;

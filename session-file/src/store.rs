@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, StoredExpiry, async_trait,
 };
 
 use crate::builder::FileStoreBuilder;
@@ -143,7 +143,11 @@ impl Inner {
             Entry::File { content, modified } => (content, modified),
         };
         let Ok(text) = std::str::from_utf8(&content) else {
-            tracing::warn!(target: "session_core::security", key = %key.log_id(), "Session data corrupted: not text");
+            let log = self.ctx.codec().security_log();
+            log.warn(format_args!(
+                "Session data corrupted: not text (session {})",
+                key.log_id()
+            ));
             return Ok(Some((None, modified)));
         };
         let record = self.ctx.decode(text).map(|data| {
@@ -166,7 +170,9 @@ impl Inner {
         let expires_at = match self.read(path, key)? {
             None => return Ok(false),
             Some((Some(record), _)) => record.expires_at(),
-            Some((None, modified)) => modified + TimeDelta::seconds(self.ctx.settings().cookie_age),
+            Some((None, modified)) => {
+                StoredExpiry::Default.date(modified, self.ctx.settings().cookie_age)
+            }
         };
         if expires_at < now {
             files::remove(path)?;
@@ -245,5 +251,37 @@ impl SessionStore for FileStore {
         self.blocking(move |inner| inner.clear_expired(now))
             .await
             .map_err(|e| Error::backend("clearing expired session files", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_core::{SameSite, SessionSettings};
+
+    #[test]
+    fn a_thousand_corrupt_files_make_a_handful_of_lines() {
+        let store =
+            FileStore::new(None, StoreContext::new(SessionSettings::new("s").unwrap())).unwrap();
+        let key = SessionKey::generate();
+        let path = std::env::temp_dir().join(format!("sessionid{}", key.as_str()));
+        std::fs::write(&path, b"\xff\xfe not text").unwrap();
+        // The reading itself, on this thread (load runs it on a blocking thread).
+        let ((), log) = session_conformance::capture_logs(|| {
+            for _ in 0..1000 {
+                assert_eq!(store.inner.read(&path).unwrap(), None);
+            }
+        });
+        std::fs::remove_file(&path).unwrap();
+        let lines = log.matches("Session data corrupted: not text").count();
+        assert!((1..=5).contains(&lines), "{log}");
+    }
+
+    #[test]
+    fn refuses_settings_browsers_would_reject() {
+        let mut settings = SessionSettings::new("secret").unwrap();
+        settings.cookie_samesite = Some(SameSite::None);
+        let err = FileStore::new(None, StoreContext::new(settings)).unwrap_err();
+        assert!(matches!(err, Error::Configuration(_)), "{err:?}");
     }
 }

@@ -1,23 +1,33 @@
 //! The session cookie, read and written exactly as Django does.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue};
-use session_core::{SameSite, SessionSettings};
+use session_core::{SameSite, SessionSettings, expiry};
 
 /// The value of cookie `name` in the request: Django's `parse_cookie` rules (split on `;`,
 /// surrounding quotes removed, the last duplicate wins), over every `Cookie` header.
+///
+/// The header is read as bytes: another cookie's non-ASCII value (`pref=café`) must not
+/// hide this one. Only this cookie's own value has to be ASCII; if it is not, there is no
+/// session cookie.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
+    let value = headers
         .get_all(COOKIE)
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
+        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
         .filter_map(|chunk| {
-            let (key, value) = chunk.split_once('=').unwrap_or(("", chunk));
-            (key.trim() == name).then(|| unquote(value.trim()).to_owned())
+            let (key, value) = match chunk.iter().position(|&b| b == b'=') {
+                Some(eq) => (&chunk[..eq], &chunk[eq + 1..]),
+                None => (&b""[..], chunk),
+            };
+            (key.trim_ascii() == name.as_bytes()).then_some(value)
         })
-        .next_back()
+        .next_back()?;
+    let value = std::str::from_utf8(value.trim_ascii())
+        .ok()
+        .filter(|v| v.is_ascii())?;
+    Some(unquote(value).to_owned())
 }
 
 fn unquote(value: &str) -> &str {
@@ -37,11 +47,12 @@ pub struct Lifetime {
 }
 
 impl Lifetime {
-    /// A lifetime of `max_age` seconds from `now`.
+    /// A lifetime of `max_age` seconds from `now` (`expires` stays within years 1 to 9999
+    /// whatever `max_age` is).
     pub fn from_now(now: DateTime<Utc>, max_age: i64) -> Self {
         Lifetime {
             max_age,
-            expires: now + TimeDelta::seconds(max_age),
+            expires: expiry::saturating_add_seconds(now, max_age),
         }
     }
 }
@@ -136,6 +147,51 @@ mod tests {
         assert_eq!(read(&headers(&["xsessionid=1"]), "sessionid"), None);
     }
 
+    fn raw_headers(lines: &[&[u8]]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(COOKIE, HeaderValue::from_bytes(line).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn non_ascii_elsewhere_does_not_hide_the_session_cookie() {
+        for line in [
+            "sessionid=abc; pref=café".as_bytes(),
+            "pref=café; sessionid=abc".as_bytes(),
+            b"sessionid=abc; latin1=caf\xe9",
+            "naïve=1; sessionid=\"abc\"".as_bytes(),
+        ] {
+            assert_eq!(
+                read(&raw_headers(&[line]), "sessionid").as_deref(),
+                Some("abc"),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(
+            read(
+                &raw_headers(&["pref=café".as_bytes(), b"sessionid=abc"]),
+                "sessionid"
+            )
+            .as_deref(),
+            Some("abc")
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_session_cookie_is_no_cookie() {
+        assert_eq!(
+            read(&raw_headers(&["sessionid=abç".as_bytes()]), "sessionid"),
+            None
+        );
+        assert_eq!(
+            read(&raw_headers(&[b"sessionid=ab\xff"]), "sessionid"),
+            None
+        );
+    }
+
     #[test]
     fn writes_like_django() {
         let mut settings = SessionSettings::new("s").unwrap();
@@ -167,6 +223,17 @@ mod tests {
                 Some(lifetime)
             ),
             "sessionid=jmw931tijrg33bqjbo0w7uqtzzb4zd8r; Domain=.example.com; expires=Tue, 28 Nov 2023 22:13:20 GMT; Max-Age=1209600; Path=/; Secure"
+        );
+    }
+
+    #[test]
+    fn any_max_age_gives_an_expires_date() {
+        let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(Lifetime::from_now(now, i64::MAX).expires, expiry::LATEST);
+        assert_eq!(Lifetime::from_now(now, i64::MIN).expires, expiry::EARLIEST);
+        assert_eq!(
+            http_date(Lifetime::from_now(now, 9_000_000_000_000).expires),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
         );
     }
 

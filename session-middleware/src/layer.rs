@@ -22,7 +22,7 @@ use crate::{cookie, vary};
 /// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
 ///     Ok(session_conformance::ReferenceStore::open("app", ctx)) // any engine
 /// })?;
-/// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions));
+/// let app = axum::Router::<()>::new().layer(SessionLayer::new(sessions)?);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -31,9 +31,15 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
-    /// Sessions from `sessions`' store, with its settings.
-    pub fn new(sessions: SessionManager) -> Self {
-        SessionLayer { sessions }
+    /// Sessions from `sessions`' store, with its settings; a configuration error if the
+    /// settings would make a cookie browsers refuse or mangle
+    /// ([`SessionSettings::validate`](session_core::SessionSettings::validate)). A weak
+    /// `SECRET_KEY` is logged here, once at startup
+    /// ([`Secrets::warn_if_weak`](session_core::Secrets::warn_if_weak)).
+    pub fn new(sessions: SessionManager) -> Result<Self, Error> {
+        sessions.settings().validate()?;
+        sessions.settings().secrets().warn_if_weak();
+        Ok(SessionLayer { sessions })
     }
 }
 

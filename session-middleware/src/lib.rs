@@ -20,7 +20,7 @@
 //! let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
 //!     Ok(session_conformance::ReferenceStore::open("visits", ctx)) // any engine
 //! })?;
-//! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions));
+//! let app: Router = Router::new().route("/visit", get(visit)).layer(SessionLayer::new(sessions)?);
 //! # Ok(()) }
 //! ```
 //!

@@ -74,7 +74,7 @@ fn app(sessions: &SessionManager) -> Router {
                 (StatusCode::NOT_FOUND, "nope")
             }),
         )
-        .layer(SessionLayer::new(sessions.clone()))
+        .layer(SessionLayer::new(sessions.clone()).unwrap())
 }
 
 struct Reply {
@@ -216,6 +216,77 @@ async fn session_saved_and_read_back() {
     assert_eq!(reply.vary.as_deref(), Some("Cookie"));
 }
 
+#[tokio::test]
+async fn layer_refuses_settings_browsers_would_reject() {
+    let env = Env::new("layer_refuses");
+    let refused: [fn(&mut SessionSettings); 4] = [
+        |s| s.cookie_samesite = Some(SameSite::None),
+        |s| s.cookie_name = "__Host-sessionid".into(),
+        |s| s.cookie_domain = Some("example.com; HttpOnly".into()),
+        |s| s.cookie_name = "session/id".into(),
+    ];
+    for change in refused {
+        match SessionLayer::new(sessions(&env, change)) {
+            Err(session_core::Error::Configuration(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    SessionLayer::new(sessions(&env, |s| {
+        s.cookie_name = "__Host-sessionid".into();
+        s.cookie_secure = true;
+        s.cookie_samesite = Some(SameSite::None);
+    }))
+    .unwrap();
+}
+
+#[tokio::test]
+async fn layer_warns_once_about_a_weak_secret_key() {
+    let env = Env::new("weak_secret");
+    let weak = sessions(&env, |s| {
+        s.set_secrets(
+            session_core::Secrets::new("django-insecure-short")
+                .unwrap()
+                .with_fallbacks(["x".repeat(60), "old".to_owned()])
+                .unwrap(),
+        )
+    });
+    let (layer, log) = session_conformance::capture_logs(|| SessionLayer::new(weak));
+    layer.expect("a weak key is still accepted");
+    let warnings: Vec<_> = log.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 3, "{log}");
+    assert!(warnings[0].contains("SECRET_KEY is weak"), "{log}");
+    assert!(warnings[0].contains("django-insecure"), "{log}");
+    assert!(warnings[1].contains("SECRET_KEY_FALLBACKS[0]"), "{log}");
+    assert!(warnings[2].contains("SECRET_KEY_FALLBACKS[1]"), "{log}");
+    assert!(
+        !log.contains("short"),
+        "the key itself is never logged: {log}"
+    );
+
+    let strong = sessions(&env, |s| {
+        s.set_secrets(
+            session_core::Secrets::new("x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXqMrZlKjHg")
+                .unwrap(),
+        )
+    });
+    let (_, log) = session_conformance::capture_logs(|| SessionLayer::new(strong).unwrap());
+    assert!(!log.contains("WARN"), "{log}");
+}
+
+#[tokio::test]
+async fn non_ascii_in_another_cookie_keeps_the_session() {
+    let env = Env::new("non_ascii_cookie");
+    let app = app(&sessions(&env, |_| {}));
+    let key = get_with(&app, "/touch", None).await.cookie_value();
+    for cookie in [
+        format!("sessionid={key}; pref=café"),
+        format!("pref=café; sessionid={key}"),
+    ] {
+        let reply = get_with(&app, "/touch", Some(&cookie)).await;
+        assert_eq!(reply.cookie_value(), key, "{cookie}: the same session");
+    }
+}
+
 async fn assert_not_saved_on(path: &str, status: StatusCode) {
     let env = Env::new("no_save_on_5xx");
     let sessions = sessions(&env, |_| {});
@@ -266,7 +337,7 @@ async fn session_deleted_mid_request_is_400() {
                 }
             }),
         )
-        .layer(SessionLayer::new(sessions.clone()));
+        .layer(SessionLayer::new(sessions.clone()).unwrap());
     let reply = get_with(
         &racing,
         "/logout-elsewhere",
@@ -443,7 +514,7 @@ async fn existing_vary_is_extended() {
                 ([(header::VARY, "Accept-Encoding")], "ok")
             }),
         )
-        .layer(SessionLayer::new(sessions));
+        .layer(SessionLayer::new(sessions).unwrap());
     let reply = get_with(&app, "/", None).await;
     assert_eq!(reply.vary.as_deref(), Some("Accept-Encoding, Cookie"));
 }

@@ -3,7 +3,7 @@
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::json;
-use session_core::{Clock, Expiry, ExpiryArgs, StoredExpiry};
+use session_core::{Clock, Error, Expiry, ExpiryArgs, StoredExpiry, expiry};
 
 use super::support::saved;
 use crate::Harness;
@@ -127,4 +127,50 @@ pub async fn custom_expiry_is_stored_like_django(h: Harness) {
         again.get_value("_session_expiry").await.unwrap(),
         Some(json!(300))
     );
+}
+
+/// An expiry date outside years 1 to 9999 (Python's datetime range) is a typed error, not a
+/// panic, and changes nothing.
+pub async fn out_of_range_expiry_is_a_typed_error(h: Harness) {
+    let s = h.new_session();
+    s.set_expiry(300).await.unwrap();
+    for bad in [
+        Expiry::Seconds(9_000_000_000_000),
+        Expiry::Seconds(i64::MIN),
+        Expiry::In(TimeDelta::MAX),
+        Expiry::from(std::time::Duration::MAX),
+        Expiry::At(chrono::DateTime::<Utc>::MAX_UTC),
+    ] {
+        match s.set_expiry(bad).await {
+            Err(Error::InvalidExpiry(_)) => {}
+            other => panic!("set_expiry({bad:?}): {other:?}"),
+        }
+    }
+    assert_eq!(s.get_expiry_age().await.unwrap(), 300);
+    s.save().await.unwrap();
+}
+
+/// A session expiring at the very end of year 9999 saves and loads, in every engine.
+pub async fn far_future_expiry_round_trips(h: Harness) {
+    let s = h.new_session();
+    s.insert("n", 1).await.unwrap();
+    s.set_expiry(expiry::LATEST).await.unwrap();
+    s.save().await.unwrap();
+    let again = h.session(Some(s.session_key().unwrap().as_str()));
+    assert_eq!(again.get::<i64>("n").await.unwrap(), Some(1));
+    assert_eq!(again.get_expiry_date().await.unwrap(), expiry::LATEST);
+}
+
+/// A stored `_session_expiry` too large for a date (written by other code) is expired,
+/// never a panic.
+pub async fn huge_stored_expiry_is_expired(h: Harness) {
+    let s = h.new_session();
+    s.insert("n", 1).await.unwrap();
+    s.insert_value(expiry::EXPIRY_KEY, json!(9_000_000_000_000i64))
+        .await
+        .unwrap();
+    assert_eq!(s.get_expiry_age().await.unwrap(), 0);
+    s.save().await.unwrap();
+    let again = h.session(Some(s.session_key().unwrap().as_str()));
+    assert_eq!(again.get::<i64>("n").await.unwrap(), None);
 }

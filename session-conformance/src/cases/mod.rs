@@ -46,7 +46,8 @@ macro_rules! __cases {
             custom_expiry_datetime custom_expiry_reset
             expiry_reset_without_custom_does_not_modify browser_close_with_setting_off
             browser_close_with_setting_on expiry_age_rounds_down
-            custom_expiry_is_stored_like_django
+            custom_expiry_is_stored_like_django out_of_range_expiry_is_a_typed_error
+            far_future_expiry_round_trips huge_stored_expiry_is_expired
             decode_round_trips decode_failure_is_logged decode_of_signed_non_json_is_none
             decode_of_non_object_is_none foreign_secret_is_no_session
             fallback_secret_reads_old_sessions unicode_values_round_trip

@@ -18,7 +18,7 @@ pub async fn serve(sessions: SessionManager) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, session_demo::app(sessions))
+        axum::serve(listener, session_demo::app(sessions).unwrap())
             .await
             .unwrap();
     });
