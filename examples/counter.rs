@@ -29,7 +29,7 @@ pub async fn app(url: &str, secret: &str) -> session_core::Result<Router> {
     .await?;
     Ok(Router::new()
         .route("/", get(visit))
-        .layer(SessionLayer::new(sessions)))
+        .layer(SessionLayer::new(sessions)?))
 }
 
 #[allow(dead_code)] // the tests include this file for `app`

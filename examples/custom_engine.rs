@@ -128,6 +128,9 @@ async fn main() -> Result<()> {
     session.save().await?;
     let key = session.session_key().expect("saved");
     let again = sessions.session(Some(key.as_str()));
-    println!("cart: {:?}", again.get::<Vec<String>>("cart").await?.unwrap());
+    println!(
+        "cart: {:?}",
+        again.get::<Vec<String>>("cart").await?.unwrap()
+    );
     Ok(())
 }

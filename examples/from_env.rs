@@ -37,7 +37,7 @@ pub async fn app(config: &Config) -> session_core::Result<Router> {
     let sessions = engine::manager(config).await?;
     Ok(Router::new()
         .route("/", get(visit))
-        .layer(SessionLayer::new(sessions)))
+        .layer(SessionLayer::new(sessions)?))
 }
 
 #[allow(dead_code)] // the tests include this file for `app`

@@ -51,7 +51,7 @@ pub fn app(secret: &str) -> session_core::Result<Router> {
         .route("/", get(whoami))
         .route("/login", get(login))
         .route("/logout", get(logout))
-        .layer(SessionLayer::new(sessions)))
+        .layer(SessionLayer::new(sessions)?))
 }
 
 #[allow(dead_code)] // the tests include this file for `app`

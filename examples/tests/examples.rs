@@ -79,7 +79,10 @@ async fn login_cycles_the_key_and_logout_flushes() {
 async fn from_env_builds_the_engine_the_settings_name() {
     use clap::Parser;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.sqlite3").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite3").display()
+    );
     let cli = from_env::Cli::try_parse_from([
         "from-env",
         "--engine",
@@ -94,5 +97,8 @@ async fn from_env_builds_the_engine_the_settings_name() {
     let (body, cookie) = get(&app, "/", None).await;
     assert_eq!(body, "Visits: 1\n");
     assert_eq!(get(&app, "/", cookie.as_deref()).await.0, "Visits: 2\n");
-    assert!(dir.path().join("s.sqlite3").exists(), "the database the URL names");
+    assert!(
+        dir.path().join("s.sqlite3").exists(),
+        "the database the URL names"
+    );
 }

@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use session_conformance::Env;
 use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
+use session_conformance::Env;
 use session_core::SessionStore;
 
 /// One in-process cache for the whole binary: a case reopening its store (same prefix)

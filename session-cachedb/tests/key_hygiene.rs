@@ -6,10 +6,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_conformance::{ReferenceStore, capture_logs};
 use serde_json::json;
 use session_cache::{MemcachedCache, Timeouts};
 use session_cachedb::CachedDbStore;
+use session_conformance::{ReferenceStore, capture_logs};
 use session_core::{SessionKey, SessionRecord, SessionSettings, SessionStore, StoreContext};
 
 /// A server that accepts connections and never answers, for as long as the test runs.

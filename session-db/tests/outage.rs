@@ -127,31 +127,40 @@ async fn fails_in_time<T: std::fmt::Debug>(
     }
 }
 
-/// A store on `url`'s table with one saved session, and that session.
+/// Sessions on `url`'s table with one saved session, and that session.
 async fn with_a_session(
     config: DbConfig,
     migrate_on: &str,
-) -> (DbStore, session_core::Session, session_core::SessionKey) {
-    let ctx = StoreContext::new(SessionSettings::new("hung-secret").unwrap());
+) -> (
+    SessionManager,
+    session_core::Session,
+    session_core::SessionKey,
+) {
+    let settings = SessionSettings::new("hung-secret").unwrap();
     let table = config.table_name().to_owned();
-    let setup = DbStore::open(DbConfig::new(migrate_on).table(table).unwrap(), ctx.clone())
+    let setup = DbStore::open(
+        DbConfig::new(migrate_on).table(table).unwrap(),
+        StoreContext::new(settings.clone()),
+    )
+    .await
+    .unwrap();
+    setup.migrate().await.unwrap();
+    let sessions = SessionManager::connect(settings, async |ctx| DbStore::open(config, ctx).await)
         .await
         .unwrap();
-    setup.migrate().await.unwrap();
-    let store = DbStore::open(config, ctx.clone()).await.unwrap();
-    let session = SessionManager::new(Arc::new(store.clone()), ctx).session(None);
+    let session = sessions.session(None);
     session.insert("n", 1).await.unwrap();
     session.save().await.unwrap();
     let key = session.session_key().unwrap();
-    (store, session, key)
+    (sessions, session, key)
 }
 
 async fn hung_server_fails_within_the_deadline(url: String, table: &str) {
     let mut proxy = Outage::start(server_addr(&url)).await.unwrap();
     let config = hung_config(&through(&url, proxy.addr()), table);
-    let (store, session, key) = with_a_session(config.clone(), &url).await;
-    let ctx = StoreContext::new(SessionSettings::new("hung-secret").unwrap());
-    let sessions = SessionManager::new(Arc::new(store.clone()), ctx.clone());
+    let (sessions, session, key) = with_a_session(config.clone(), &url).await;
+    let store = sessions.store().clone();
+    let ctx = sessions.context().clone();
 
     // The pool connected while the server answered; now nothing comes back. The calls run
     // at once: the idle connection's check hangs, and the new connections they open hang.
@@ -217,13 +226,13 @@ async fn with_row_locked<F: std::future::Future>(
 }
 
 async fn row_lock_fails_within_the_deadline(url: String, table: &str) {
-    let (store, session, key) = with_a_session(hung_config(&url, table), &url).await;
+    let (sessions, session, key) = with_a_session(hung_config(&url, table), &url).await;
     session.insert("n", 2).await.unwrap();
     with_row_locked(&url, table, key.as_str(), async {
         fails_in_time("save of a locked row", session.save()).await;
     })
     .await;
-    assert!(store.exists(&key).await.unwrap());
+    assert!(sessions.store().exists(&key).await.unwrap());
     session.save().await.unwrap();
     common::drop_table(&url, table).await;
 }
