@@ -95,6 +95,23 @@ impl SessionStore for MapStore {
     }
 }
 
+#[tokio::main]
+async fn main() -> Result<()> {
+    let sessions = SessionManager::build(SessionSettings::new("example-secret")?, |ctx| {
+        Ok(MapStore::new(Rows::default(), ctx))
+    })?;
+    let session = sessions.session(None);
+    session.insert("cart", ["apple", "pear"]).await?;
+    session.save().await?;
+    let key = session.session_key().expect("saved");
+    let again = sessions.session(Some(key.as_str()));
+    println!(
+        "cart: {:?}",
+        again.get::<Vec<String>>("cart").await?.unwrap()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod conformance {
     use super::*;
@@ -116,21 +133,4 @@ mod conformance {
             Ok::<Arc<dyn SessionStore>, Error>(Arc::new(store))
         }
     );
-}
-
-#[tokio::main]
-async fn main() -> Result<()> {
-    let sessions = SessionManager::build(SessionSettings::new("example-secret")?, |ctx| {
-        Ok(MapStore::new(Rows::default(), ctx))
-    })?;
-    let session = sessions.session(None);
-    session.insert("cart", ["apple", "pear"]).await?;
-    session.save().await?;
-    let key = session.session_key().expect("saved");
-    let again = sessions.session(Some(key.as_str()));
-    println!(
-        "cart: {:?}",
-        again.get::<Vec<String>>("cart").await?.unwrap()
-    );
-    Ok(())
 }

@@ -63,7 +63,6 @@
 //! without the macro; [`capture_logs`] checks what an engine logs.
 
 #![warn(missing_docs)]
-#![warn(missing_docs)]
 
 mod env;
 mod harness;
