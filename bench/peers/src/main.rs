@@ -69,7 +69,9 @@ async fn axum_app(engine: &str, bind: &str, namespace: &str) -> Result<()> {
         "tower-memory" => tower(MemoryStore::default()),
         "tower-moka" => tower(MokaStore::new(None)),
         "tower-redis" => {
-            let pool = Pool::new(Config::from_url(&var("REDIS_URL")?)?, None, None, None, 6)?;
+            // One multiplexed connection, as session-cache's and actix-session's redis-rs
+            // ConnectionManager (the README's pool of 6 was slower and costlier here).
+            let pool = Pool::new(Config::from_url(&var("REDIS_URL")?)?, None, None, None, 1)?;
             pool.init().await?;
             tower(RedisStore::new(pool))
         }
