@@ -132,14 +132,35 @@ impl StoredExpiry {
     /// Django's `get_expiry_date(modification=..., expiry=...)`.
     pub fn date(self, modification: DateTime<Utc>, cookie_age: i64) -> DateTime<Utc> {
         match self {
-            StoredExpiry::Default => modification + TimeDelta::seconds(cookie_age),
+            StoredExpiry::Default => saturating_add(modification, saturating_seconds(cookie_age)),
             StoredExpiry::Seconds(secs) => {
-                modification + TimeDelta::microseconds((secs * 1e6) as i64)
+                saturating_add(modification, TimeDelta::microseconds((secs * 1e6) as i64))
             }
             StoredExpiry::At(at) => at,
             StoredExpiry::Invalid => modification,
         }
     }
+}
+
+/// `at + delta`, clamped to the times chrono can hold: an expiry too far out for it
+/// (`_session_expiry` of `1e300`, say) is never, too far back is long ago. Python raises
+/// `OverflowError` there; a decoder must not panic.
+fn saturating_add(at: DateTime<Utc>, delta: TimeDelta) -> DateTime<Utc> {
+    at.checked_add_signed(delta)
+        .unwrap_or(if delta < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
+/// `TimeDelta::seconds`, clamped instead of panicking past its range.
+fn saturating_seconds(secs: i64) -> TimeDelta {
+    TimeDelta::try_seconds(secs).unwrap_or(if secs < 0 {
+        TimeDelta::MIN
+    } else {
+        TimeDelta::MAX
+    })
 }
 
 /// Whole seconds, rounded toward negative infinity (-1.5 s is -2).
@@ -275,5 +296,32 @@ mod tests {
         assert_eq!(StoredExpiry::Seconds(-10.0).date(m, 60), t(990, 0));
         assert_eq!(StoredExpiry::At(t(5, 0)).date(m, 60), t(5, 0));
         assert_eq!(StoredExpiry::Invalid.date(m, 60), m);
+    }
+
+    /// Found by `tests/fuzz.rs`: an authentic `_session_expiry` of `1e300` (or a signing
+    /// time at the end of chrono's range) made `decode_record` panic on overflow.
+    #[test]
+    fn dates_out_of_range_saturate_instead_of_panicking() {
+        let m = t(1_700_000_000, 0);
+        assert_eq!(
+            StoredExpiry::Seconds(1e300).date(m, 60),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            StoredExpiry::Seconds(-1e300).date(m, 60),
+            DateTime::<Utc>::MIN_UTC
+        );
+        let data = json!({"_session_expiry": 1e300});
+        let expiry = StoredExpiry::of(data.as_object().unwrap());
+        assert_eq!(expiry.date(m, 60), DateTime::<Utc>::MAX_UTC);
+        let end = DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(1);
+        assert_eq!(
+            StoredExpiry::Default.date(end, 1_209_600),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            StoredExpiry::Default.date(m, i64::MAX),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 }
