@@ -164,7 +164,10 @@ impl SessionStore for CookieStore {
                 return Ok(None);
             }
         };
-        let by_age = signed_at + TimeDelta::seconds(self.ctx.settings().cookie_age);
+        // Past the end of chrono's range (signed at its very end): never by age.
+        let by_age = TimeDelta::try_seconds(self.ctx.settings().cookie_age)
+            .and_then(|age| signed_at.checked_add_signed(age))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let expires_at = self.ctx.expiry_date(&data, signed_at).min(by_age);
         let record = SessionRecord::new(data, expires_at);
         if record.is_expired(now) {
