@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use chrono::TimeDelta;
-use session_conformance::{Env, capture_logs};
 use serde_json::json;
+use session_conformance::{Env, capture_logs};
 use session_core::{Error, SessionKey, SessionRecord, SessionStore};
 use session_file::FileStore;
 
