@@ -431,4 +431,19 @@ mod tests {
         assert_eq!(StoredExpiry::At(t(5, 0)).date(m, 60), t(5, 0));
         assert_eq!(StoredExpiry::Invalid.date(m, 60), m);
     }
+
+    /// Found by `tests/fuzz.rs`: an authentic `_session_expiry` of `1e300` (or a signing
+    /// time at the end of chrono's range) made `decode_record` panic on overflow.
+    #[test]
+    fn dates_out_of_range_mean_expired_instead_of_panicking() {
+        let m = t(1_700_000_000, 0);
+        assert_eq!(StoredExpiry::Seconds(1e300).date(m, 60), m);
+        assert_eq!(StoredExpiry::Seconds(-1e300).date(m, 60), m);
+        let data = json!({"_session_expiry": 1e300});
+        let expiry = StoredExpiry::of(data.as_object().unwrap());
+        assert_eq!(expiry.date(m, 60), m);
+        let end = DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(1);
+        assert_eq!(StoredExpiry::Default.date(end, 1_209_600), end);
+        assert_eq!(StoredExpiry::Default.date(m, i64::MAX), m);
+    }
 }

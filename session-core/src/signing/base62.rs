@@ -29,12 +29,17 @@ pub fn decode(text: &str) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
-    let mut value: i64 = 0;
+    // Unsigned, so that `i64::MIN` (whose magnitude is no i64) decodes too.
+    let mut value: u64 = 0;
     for byte in digits.bytes() {
-        let digit = ALPHABET.iter().position(|c| *c == byte)? as i64;
+        let digit = ALPHABET.iter().position(|c| *c == byte)? as u64;
         value = value.checked_mul(62)?.checked_add(digit)?;
     }
-    Some(if negative { -value } else { value })
+    if negative {
+        0i64.checked_sub_unsigned(value)
+    } else {
+        i64::try_from(value).ok()
+    }
 }
 
 #[cfg(test)]
