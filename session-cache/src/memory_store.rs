@@ -129,8 +129,14 @@ impl MemoryStore {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
+    /// Like `load`: an entry written under a secret this store does not accept is no
+    /// session. An expired entry not yet dropped counts, as in the other engines.
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        Ok(self.entries.get(key.as_str()).await.is_some())
+        Ok(self
+            .entries
+            .get(key.as_str())
+            .await
+            .is_some_and(|stored| self.secrets.contains(&stored.secret)))
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
@@ -177,6 +183,32 @@ impl SessionStore for MemoryStore {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn exists_agrees_with_load_after_a_secret_rotation() {
+        use session_core::{Secrets, SessionSettings};
+        let context = |secrets: Secrets| StoreContext::new(SessionSettings::with_secrets(secrets));
+        let store = MemoryStore::new(context(Secrets::new("old-secret").unwrap()));
+        let key = SessionKey::generate();
+        let record = SessionRecord::new(
+            serde_json::Map::new(),
+            chrono::Utc::now() + chrono::TimeDelta::hours(1),
+        );
+        store.create(&key, &record).await.unwrap();
+
+        let rotated = store.reopen(context(Secrets::new("new-secret").unwrap()));
+        assert!(!rotated.exists(&key).await.unwrap());
+        assert!(rotated.load(&key).await.unwrap().is_none());
+
+        let with_fallback = store.reopen(context(
+            Secrets::new("new-secret")
+                .unwrap()
+                .with_fallbacks(["old-secret"])
+                .unwrap(),
+        ));
+        assert!(with_fallback.exists(&key).await.unwrap());
+        assert!(with_fallback.load(&key).await.unwrap().is_some());
+    }
 
     #[test]
     fn weight_follows_the_json_size() {

@@ -38,7 +38,18 @@ pub struct SessionManager {
 }
 
 /// What [`SessionManager::build`] and [`SessionManager::connect`] accept as the store: any
-/// engine, or an `Arc<dyn SessionStore>` chosen at run time.
+/// engine, shared (`Arc<S>`) or not, or an `Arc<dyn SessionStore>` chosen at run time.
+///
+/// ```
+/// use std::sync::Arc;
+/// use session_conformance::ReferenceStore;
+/// use session_core::{SessionManager, SessionSettings};
+///
+/// let settings = SessionSettings::new("secret")?;
+/// let owned = SessionManager::build(settings.clone(), |ctx| Ok(ReferenceStore::open("a", ctx)))?;
+/// let shared = SessionManager::build(settings, |ctx| Ok(Arc::new(ReferenceStore::open("b", ctx))))?;
+/// # Ok::<(), session_core::Error>(())
+/// ```
 pub trait IntoSessionStore {
     /// The store, shared.
     fn into_session_store(self) -> Arc<dyn SessionStore>;
@@ -47,6 +58,12 @@ pub trait IntoSessionStore {
 impl<S: SessionStore + 'static> IntoSessionStore for S {
     fn into_session_store(self) -> Arc<dyn SessionStore> {
         Arc::new(self)
+    }
+}
+
+impl<S: SessionStore + 'static> IntoSessionStore for Arc<S> {
+    fn into_session_store(self) -> Arc<dyn SessionStore> {
+        self
     }
 }
 
