@@ -28,6 +28,7 @@ pub struct DbConfig {
     pub(crate) max_connections: u32,
     pub(crate) acquire_timeout: Duration,
     pub(crate) deadline: Duration,
+    pub(crate) server_timeouts: bool,
 }
 
 impl DbConfig {
@@ -40,6 +41,7 @@ impl DbConfig {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
             deadline: Duration::from_secs(5),
+            server_timeouts: true,
         }
     }
 
@@ -84,6 +86,15 @@ impl DbConfig {
     /// server (whose own limit ends it soon after). At least one millisecond.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Whether the server is told the deadline (on by default). Turn it off behind a
+    /// connection pooler that refuses PostgreSQL's `options` startup parameter (PgBouncer
+    /// without `ignore_startup_parameters = options`); the store's own deadline still
+    /// holds, but a statement it gave up on may then run on at the server.
+    pub fn server_timeouts(mut self, on: bool) -> Self {
+        self.server_timeouts = on;
         self
     }
 }

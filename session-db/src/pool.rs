@@ -93,9 +93,11 @@ impl Pools {
             Dialect::Sqlite => Self::sqlite(config),
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let options = sqlx::postgres::PgConnectOptions::from_str(&config.url)
-                    .map_err(bad_url)?
-                    .options(server_timeouts::postgres(config.deadline));
+                let mut options =
+                    sqlx::postgres::PgConnectOptions::from_str(&config.url).map_err(bad_url)?;
+                if config.server_timeouts {
+                    options = options.options(server_timeouts::postgres(config.deadline));
+                }
                 let pool = server_pool::<sqlx::Postgres>(config).connect_lazy_with(options);
                 Ok(Pools::Postgres {
                     writer: pool.clone(),
@@ -107,9 +109,13 @@ impl Pools {
                 let url = config.url.replacen("mariadb://", "mysql://", 1);
                 let options = sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
                 let deadline = config.deadline;
+                let tell_server = config.server_timeouts;
                 let pool = server_pool::<sqlx::MySql>(config)
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
+                            if !tell_server {
+                                return Ok(());
+                            }
                             let version: String = sqlx::query_scalar("SELECT VERSION()")
                                 .fetch_one(&mut *conn)
                                 .await?;

@@ -35,7 +35,8 @@ impl FileStoreBuilder {
     /// write (group or other permission bits). Off by default: the file names are the
     /// session keys, so whoever can list the directory can take over every session, and
     /// whoever can write it can plant sessions. Turn it on for a directory shared on
-    /// purpose, with a Django app running as another user for example.
+    /// purpose (a group directory, say). Session files stay 0600, as Django's are: a Django
+    /// app sharing them must run as the same user.
     pub fn allow_shared_dir(mut self, allow: bool) -> Self {
         self.allow_shared_dir = allow;
         self

@@ -53,7 +53,8 @@ impl FileStore {
     /// use session_file::FileStore;
     ///
     /// let ctx = StoreContext::new(SessionSettings::new("secret")?);
-    /// // Shared with a Django app running as another user of group `www-data`.
+    /// // A directory of group `www-data` (mode 0770), shared with a Django app of the same
+    /// // user: session files themselves are 0600 on both sides, as Django's `mkstemp` makes.
     /// let store = FileStore::builder(ctx)
     ///     .dir("/var/lib/sessions")
     ///     .allow_shared_dir(true)
