@@ -127,6 +127,12 @@ impl Inner {
         self.dir.join(format!("{}{}", self.prefix(), key.as_str()))
     }
 
+    /// Logs on `session_core::security`, rate-limited, naming the session by its log id.
+    fn security_warning(&self, what: std::fmt::Arguments<'_>, key: &SessionKey) {
+        let log = self.ctx.codec().security_log();
+        log.warn(format_args!("{what} (session {})", key.log_id()));
+    }
+
     /// The session in `path` and the file's modification time. `None` when there is no
     /// file, or one the engine does not read (logged); the record is `None` when the
     /// content is undecodable (logged).
@@ -138,17 +144,13 @@ impl Inner {
         let (content, modified) = match files::read(path)? {
             Entry::Missing => return Ok(None),
             Entry::Refused(why) => {
-                tracing::warn!(target: "session_core::security", key = %key.log_id(), "Session file ignored: {why}");
+                self.security_warning(format_args!("Session file ignored: {why}"), key);
                 return Ok(None);
             }
             Entry::File { content, modified } => (content, modified),
         };
         let Ok(text) = std::str::from_utf8(&content) else {
-            let log = self.ctx.codec().security_log();
-            log.warn(format_args!(
-                "Session data corrupted: not text (session {})",
-                key.log_id()
-            ));
+            self.security_warning(format_args!("Session data corrupted: not text"), key);
             return Ok(Some((None, modified)));
         };
         let record = self.ctx.decode(text).map(|data| {

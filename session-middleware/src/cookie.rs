@@ -118,11 +118,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn headers(lines: &[&str]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for line in lines {
-            map.append(COOKIE, HeaderValue::from_str(line).unwrap());
-        }
-        map
+        raw_headers(&lines.iter().map(|line| line.as_bytes()).collect::<Vec<_>>())
     }
 
     #[test]
