@@ -135,13 +135,12 @@ impl SessionStore for MemoryStore {
         Ok(self
             .entries
             .get(key.as_str())
-            .await
             .is_some_and(|stored| self.secrets.contains(&stored.secret)))
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let (stored, ttl) = self.entry(record);
-        if self.entries.add(key.as_str(), stored, ttl).await {
+        if self.entries.add(key.as_str(), stored, ttl) {
             Ok(key.clone())
         } else {
             Err(Error::KeyCollision)
@@ -150,7 +149,7 @@ impl SessionStore for MemoryStore {
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let (stored, ttl) = self.entry(record);
-        if self.entries.replace(key.as_str(), stored, ttl).await {
+        if self.entries.replace(key.as_str(), stored, ttl) {
             Ok(key.clone())
         } else {
             Err(Error::SessionDeleted)
@@ -158,7 +157,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.entries.delete(key.as_str()).await;
+        self.entries.delete(key.as_str());
         Ok(())
     }
 
@@ -167,15 +166,15 @@ impl SessionStore for MemoryStore {
         Ok(self
             .entries
             .get(key.as_str())
-            .await
             .filter(|stored| self.secrets.contains(&stored.secret))
             .map(|stored| stored.record)
             .filter(|record| !record.is_expired(now)))
     }
 
-    /// Entries expire by themselves: nothing to do.
+    /// Drops the entries whose TTL has passed (the store also drops them as it goes: when
+    /// read, and in a sweep every few thousand writes) and returns how many.
     async fn clear_expired(&self) -> Result<u64> {
-        Ok(0)
+        Ok(self.entries.remove_expired())
     }
 }
 
