@@ -147,6 +147,19 @@ fn parse_samesite(text: &str) -> std::result::Result<SameSiteSetting, String> {
     }
 }
 
+impl EngineKind {
+    /// The `SESSION_ENGINE` value that names this engine.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Db => "db",
+            EngineKind::File => "file",
+            EngineKind::Cache => "cache",
+            EngineKind::CachedDb => "cached_db",
+            EngineKind::SignedCookies => "signed_cookies",
+        }
+    }
+}
+
 fn parse_engine(text: &str) -> std::result::Result<EngineKind, String> {
     match text.to_ascii_lowercase().replace('-', "_").as_str() {
         "db" => Ok(EngineKind::Db),

@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions = engine::manager(&cli.config).await?;
     // Settings are checked (and a weak key refused under the production preset) before
     // anything listens.
-    let app = session_demo::app(sessions.clone())?;
+    let app = session_demo::app_on(sessions.clone(), cli.config.engine.name())?;
     let cleanup = session_middleware::spawn_clear_expired(
         sessions.store().clone(),
         Duration::from_secs(3600),
