@@ -1,5 +1,7 @@
 //! The demo app: the views of the classic Django session tutorials (`../shared/seeds`),
-//! served by axum through [`session_middleware::SessionLayer`] over any engine.
+//! served by axum through [`session_middleware::SessionLayer`] over any engine, and an index
+//! page (`/`) that shows the session, with `POST /login` (stores `_auth_user_id`, cycles
+//! the key) and `POST /logout` (flushes).
 
 pub mod html;
 pub mod views;
