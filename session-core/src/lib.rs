@@ -12,7 +12,9 @@
 //! - [`signing`] and [`SessionCodec`]: `django.core.signing`, so a Django app with the same
 //!   `SECRET_KEY` reads what Rust writes and the reverse. Compression is faster than Django's
 //!   by default and Django's byte for byte on request ([`signing::Compression`]).
-//! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
+//! - [`SessionSettings`]: Django's setting names and defaults, and a production preset
+//!   ([`SessionSettings::production`]); [`Clock`]: injectable time.
+//! - [`timeouts`]: idle and absolute timeouts, compatible with `django-session-timeout`.
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};
@@ -62,11 +64,13 @@ pub mod expiry;
 mod extract;
 pub mod key;
 pub mod manager;
+mod preset;
 pub mod security_log;
 pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod store;
+pub mod timeouts;
 
 /// A session's data: a JSON object whose keys keep their insertion order, as a Python dict.
 pub type SessionData = serde_json::Map<String, serde_json::Value>;
@@ -81,3 +85,4 @@ pub use manager::{IntoSessionStore, SessionManager};
 pub use session::{ExpiryArgs, Session};
 pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
+pub use timeouts::TimeoutSettings;
