@@ -91,7 +91,7 @@ where
         let sessions = self.sessions.clone();
         Box::pin(async move {
             let timeouts = &sessions.settings().timeouts;
-            let timed_out = if incoming.is_some() {
+            let timed_out = if incoming.is_some() && timeouts.is_enabled() {
                 match timeouts.enforce(&session, sessions.context().now()).await {
                     Ok(timed_out) => timed_out,
                     Err(error) => {
@@ -152,10 +152,12 @@ async fn finish<B>(
     let mut empty = session.is_empty();
     let mut cookie = None;
     if !empty && wants_save {
-        settings
-            .timeouts
-            .stamp_new(session, sessions.context().now())
-            .await?;
+        if settings.timeouts.is_enabled() {
+            settings
+                .timeouts
+                .stamp_new(session, sessions.context().now())
+                .await?;
+        }
         // Loads the session; a stale key turns out empty here and is not saved.
         let lifetime = if session.get_expire_at_browser_close().await? {
             None
