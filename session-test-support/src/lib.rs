@@ -38,9 +38,12 @@
 #[cfg(feature = "testcontainers")]
 mod containers;
 mod outage;
+mod private;
 
+pub mod kill9;
 pub mod services;
 
 #[cfg(feature = "testcontainers")]
 pub use containers::NAMES as CONTAINER_NAMES;
 pub use outage::Outage;
+pub use private::PrivateServer;
