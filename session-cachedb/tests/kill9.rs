@@ -1,0 +1,59 @@
+//! kill -9 under load, on private servers (never the shared ones): cached_db over a Redis
+//! with an fsynced append-only file and a PostgreSQL. While four tasks save and load, both
+//! are SIGKILLed (the database first: a save then fails instead of reaching only the
+//! store) and started again (the cache first) on the same ports and data. Calls fail with a
+//! backend error within the configured limits while they are down, the store works again
+//! within a second of their return, and no acknowledged session is lost or changed, in the
+//! cache or the database. The rules are `session_test_support::kill9::crash_under_load`'s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_cache::{RedisCache, Timeouts};
+use session_cachedb::CachedDbStore;
+use session_core::{SessionSettings, StoreContext};
+use session_db::{DbConfig, DbStore};
+use session_test_support::PrivateServer;
+use session_test_support::kill9::{Crash, crash_under_load};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cachedb_over_redis_and_postgres_survives_kill9_under_load() {
+    let Some((mut redis, mut postgres)) = tokio::task::block_in_place(|| {
+        let (mut redis, mut postgres) = (PrivateServer::redis_aof()?, PrivateServer::postgres()?);
+        redis.start();
+        postgres.start();
+        Some((redis, postgres))
+    }) else {
+        return;
+    };
+    let cache_timeouts = Timeouts::default()
+        .connect(Duration::from_millis(200))
+        .response(Duration::from_millis(300))
+        .reconnect_delay(Duration::from_millis(50));
+    let deadline = Duration::from_millis(500);
+
+    let ctx = StoreContext::new(SessionSettings::new("kill9-secret").unwrap());
+    let config = DbConfig::new(postgres.url())
+        .acquire_timeout(deadline)
+        .deadline(deadline)
+        .max_connections(8);
+    let db = DbStore::open(config, ctx.clone()).await.unwrap();
+    db.migrate().await.unwrap();
+    let cache = RedisCache::connect(&redis.url(), cache_timeouts).unwrap();
+    let store = CachedDbStore::new(cache, Arc::new(db), ctx.clone());
+
+    // A load may ask the cache, then the database, then fill the cache.
+    let limit = cache_timeouts.operation() * 2 + deadline;
+    let crash = Crash {
+        down_for: Duration::from_millis(1300),
+        ..Crash::new(limit, true)
+    };
+    crash_under_load(
+        Arc::new(store),
+        &ctx,
+        &mut [&mut postgres, &mut redis],
+        crash,
+    )
+    .await
+    .assert_clean("cached_db (Redis AOF + PostgreSQL)");
+}
