@@ -24,7 +24,7 @@ pub const MARGIN: Duration = Duration::from_millis(500);
 const HUNG: Duration = Duration::from_secs(5);
 
 /// What [`crash_under_load`] checks.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Crash {
     /// The longest a call may take by the store's configuration (its timeout or deadline);
     /// every call, failed or not, must end within it plus [`MARGIN`].
@@ -32,6 +32,10 @@ pub struct Crash {
     /// Whether the servers keep what they acknowledged (Redis with an fsynced append-only
     /// file, PostgreSQL): then no acknowledged save may be lost or changed by the crash.
     pub durable: bool,
+    /// Where durability is checked after the restart, when not through the store under
+    /// load: the persistent store behind a cache. Loads through the store under load may
+    /// then return an older version of a session, never one that was not written.
+    pub truth: Option<Arc<dyn SessionStore>>,
     /// How long the servers stay down: long enough for every task to make at least one
     /// whole call while they are, after the call the kill interrupted.
     pub down_for: Duration,
@@ -44,6 +48,7 @@ impl Crash {
         Crash {
             limit,
             durable,
+            truth: None,
             down_for: limit * 2 + Duration::from_millis(500),
         }
     }
@@ -124,7 +129,8 @@ impl std::fmt::Display for Report {
 /// - a load never returned data that was not saved under that key (corruption, mix-ups);
 /// - if `crash.durable`: a load never missed an acknowledged save, and after the restart
 ///   every session holds its last acknowledged version, or a later version whose save
-///   failed (a write may take effect and still fail to answer).
+///   failed (a write may take effect and still fail to answer); read from `crash.truth`
+///   if set, and then loads through `store` may return an older version.
 ///
 /// The runtime must be multi-threaded: the servers are killed and started with
 /// [`tokio::task::block_in_place`].
@@ -143,7 +149,7 @@ pub async fn crash_under_load(
                 store: store.clone(),
                 ctx: ctx.clone(),
                 log: log.clone(),
-                crash,
+                crash: crash.clone(),
             };
             let stop = stop.clone();
             tokio::spawn(async move { worker.run(&stop).await })
@@ -175,9 +181,10 @@ pub async fn crash_under_load(
         .expect("the tasks have ended")
         .into_inner()
         .unwrap();
-    log.judge(&mut report, crash, down_at, restart_at, up_at);
+    log.judge(&mut report, &crash, down_at, restart_at, up_at);
     if crash.durable {
-        log.check_durability(&*store, &mut report, crash).await;
+        let truth = crash.truth.as_ref().unwrap_or(&store);
+        log.check_durability(&**truth, &mut report, &crash).await;
     }
     report
 }
@@ -223,14 +230,14 @@ struct Writes(Vec<(u8, bool)>);
 
 impl Writes {
     /// The versions a load may return now: the last acknowledged one and any attempted
-    /// after it; `None` only when nothing was acknowledged (or the server keeps nothing).
-    fn allows(&self, found: Option<u8>, durable: bool) -> bool {
+    /// after it (any attempted one if `stale`); `None` only when nothing was acknowledged
+    /// (or the server keeps nothing).
+    fn allows(&self, found: Option<u8>, durable: bool, stale: bool) -> bool {
         let last_ack = self.0.iter().rposition(|&(_, acked)| acked);
+        let from = if stale { 0 } else { last_ack.unwrap_or(0) };
         match found {
             None => !durable || last_ack.is_none(),
-            Some(v) => self.0[last_ack.unwrap_or(0)..]
-                .iter()
-                .any(|&(version, _)| version == v),
+            Some(v) => self.0[from..].iter().any(|&(version, _)| version == v),
         }
     }
 
@@ -251,7 +258,7 @@ impl Log {
     fn judge(
         &self,
         report: &mut Report,
-        crash: Crash,
+        crash: &Crash,
         down_at: Instant,
         restart_at: Instant,
         up_at: Instant,
@@ -326,7 +333,7 @@ impl Log {
     }
 
     /// Every session holds what its acknowledged writes say, read once more now.
-    async fn check_durability(&self, store: &dyn SessionStore, report: &mut Report, crash: Crash) {
+    async fn check_durability(&self, store: &dyn SessionStore, report: &mut Report, crash: &Crash) {
         for (&(worker, seq), (key, writes)) in &self.sessions {
             report.sessions_checked += 1;
             report.sessions_acknowledged += usize::from(writes.acknowledged());
@@ -346,7 +353,7 @@ impl Log {
                     continue;
                 }
             };
-            if let Some(problem) = check(worker, seq, writes, found.as_ref(), true) {
+            if let Some(problem) = check(worker, seq, writes, found.as_ref(), true, false) {
                 report.violations.push(format!(
                     "after the restart, session {worker}/{seq} {problem}"
                 ));
@@ -363,6 +370,7 @@ fn check(
     writes: &Writes,
     found: Option<&SessionRecord>,
     durable: bool,
+    stale: bool,
 ) -> Option<String> {
     let version = match found {
         None => None,
@@ -378,7 +386,7 @@ fn check(
             }
         }
     };
-    (!writes.allows(version, durable)).then(|| {
+    (!writes.allows(version, durable, stale)).then(|| {
         format!(
             "holds version {version:?}, but its writes (version, acknowledged) were {:?}",
             writes.0
@@ -442,7 +450,14 @@ impl Worker {
         let mut log = self.log.lock().unwrap();
         if let Some(found) = found {
             let writes = &log.sessions[&(self.id, seq)].1;
-            if let Some(problem) = check(self.id, seq, writes, found.as_ref(), self.crash.durable) {
+            if let Some(problem) = check(
+                self.id,
+                seq,
+                writes,
+                found.as_ref(),
+                self.crash.durable,
+                self.crash.truth.is_some(),
+            ) {
                 log.violations
                     .push(format!("task {} load of session {seq} {problem}", self.id));
             }
