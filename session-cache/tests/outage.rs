@@ -7,7 +7,7 @@ mod common;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use common::{Kind, PrivateServer, context, plain_record, silent_server};
+use common::{PrivateServer, context, plain_record, silent_server};
 use session_cache::{Cache, CacheStore, MemcachedCache, RedisCache, Timeouts};
 use session_core::{SessionKey, SessionStore};
 
@@ -92,7 +92,7 @@ async fn kill_and_restart<C: Cache>(
     store.create(&key, &plain_record(&ctx)).await.unwrap();
     assert!(store.load(&key).await.unwrap().is_some());
 
-    server.kill();
+    server.kill9();
     all_fail_in_time(&store, limit).await;
 
     server.start();
@@ -101,25 +101,25 @@ async fn kill_and_restart<C: Cache>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_fails_fast_and_recovers() {
-    let Some(mut server) = PrivateServer::new(Kind::Redis) else {
+    let Some(mut server) = PrivateServer::redis() else {
         return;
     };
     server.start();
     let timeouts = Timeouts::default();
     assert!(timeouts.operation() <= Duration::from_secs(1));
-    let cache = RedisCache::connect(&format!("redis://{}", server.address()), timeouts).unwrap();
+    let cache = RedisCache::connect(&server.url(), timeouts).unwrap();
     let store = CacheStore::new(cache, context());
     kill_and_restart(server, store, timeouts.operation()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memcached_outage_fails_fast_and_recovers() {
-    let Some(mut server) = PrivateServer::new(Kind::Memcached) else {
+    let Some(mut server) = PrivateServer::memcached() else {
         return;
     };
     server.start();
     let timeouts = Timeouts::default();
-    let cache = MemcachedCache::connect([server.address()], timeouts)
+    let cache = MemcachedCache::connect([server.url()], timeouts)
         .await
         .unwrap();
     let store = CacheStore::new(cache, context());
@@ -128,11 +128,11 @@ async fn memcached_outage_fails_fast_and_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_built_while_down_works_once_up() {
-    let Some(mut server) = PrivateServer::new(Kind::Redis) else {
+    let Some(mut server) = PrivateServer::redis() else {
         return;
     };
     let timeouts = Timeouts::default();
-    let cache = RedisCache::connect(&format!("redis://{}", server.address()), timeouts).unwrap();
+    let cache = RedisCache::connect(&server.url(), timeouts).unwrap();
     let store = CacheStore::new(cache, context());
     all_fail_in_time(&store, timeouts.operation()).await;
     server.start();
@@ -141,11 +141,11 @@ async fn redis_store_built_while_down_works_once_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memcached_store_built_while_down_works_once_up() {
-    let Some(mut server) = PrivateServer::new(Kind::Memcached) else {
+    let Some(mut server) = PrivateServer::memcached() else {
         return;
     };
     let timeouts = Timeouts::default();
-    let cache = MemcachedCache::connect([server.address()], timeouts)
+    let cache = MemcachedCache::connect([server.url()], timeouts)
         .await
         .unwrap();
     let store = CacheStore::new(cache, context());

@@ -3,8 +3,11 @@
 //! What this repository's tests need beyond the conformance suite, and what an engine
 //! published on its own would not: where the shared test servers are ([`services`]), the
 //! rule that a missing server fails a test under `scripts/test` instead of skipping it
-//! ([`services::required`]), and [`Outage`], a TCP proxy a test switches off and on to take
-//! a server away from one engine without stopping it for the others.
+//! ([`services::required`]), [`Outage`], a TCP proxy a test switches off and on to take
+//! a server away from one engine without stopping it for the others, [`PrivateServer`], a
+//! Redis, Memcached or PostgreSQL of the test's own that it may kill -9 and start again on
+//! the same port and data, and [`kill9::crash_under_load`], which does that under load and
+//! checks every call (the kill -9 suite of the engines).
 //!
 //! It is a crate of its own, not part of `session-conformance`, because `session-conformance`
 //! is published and these are tied to this repository (`scripts/services`, its variables
@@ -38,9 +41,12 @@
 #[cfg(feature = "testcontainers")]
 mod containers;
 mod outage;
+mod private;
 
+pub mod kill9;
 pub mod services;
 
 #[cfg(feature = "testcontainers")]
 pub use containers::NAMES as CONTAINER_NAMES;
 pub use outage::Outage;
+pub use private::PrivateServer;
