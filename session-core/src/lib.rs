@@ -79,5 +79,5 @@ pub use expiry::{Expiry, StoredExpiry};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
 pub use manager::{IntoSessionStore, SessionManager};
 pub use session::{ExpiryArgs, Session};
-pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
+pub use settings::{Conflicts, SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
