@@ -10,7 +10,7 @@ use moka::ops::compute::{CompResult, Op};
 use moka::policy::EvictionPolicy;
 use session_core::{Result, async_trait};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Swap};
 
 /// Default capacity: 64 MiB of keys and values.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
@@ -109,6 +109,35 @@ impl<V: Weigh + Clone + Send + Sync + 'static> Entries<V> {
         matches!(outcome, CompResult::ReplacedWith(_))
     }
 
+    /// Stores only if something is there and `unchanged` says it is still what the caller
+    /// read, atomically.
+    pub(crate) async fn compare_and_replace(
+        &self,
+        key: &str,
+        unchanged: impl FnOnce(&V) -> bool,
+        value: V,
+        ttl: Duration,
+    ) -> Swap {
+        let mut outcome = Swap::Missing;
+        self.moka
+            .entry_by_ref(key)
+            .and_compute_with(|current| {
+                std::future::ready(match current {
+                    None => Op::Nop,
+                    Some(current) if unchanged(&current.value().value) => {
+                        outcome = Swap::Swapped;
+                        Op::Put(Entry { value, ttl })
+                    }
+                    Some(_) => {
+                        outcome = Swap::Changed;
+                        Op::Nop
+                    }
+                })
+            })
+            .await;
+        outcome
+    }
+
     pub(crate) async fn delete(&self, key: &str) {
         // Through the entry API, as `replace`: moka runs the two one after the other on a
         // key, so a replace that found the entry cannot put it back after the delete
@@ -182,6 +211,23 @@ impl Cache for MemoryCache {
     async fn delete(&self, key: &str) -> Result<()> {
         self.entries.delete(key).await;
         Ok(())
+    }
+
+    fn supports_compare_and_swap(&self) -> bool {
+        true
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Swap> {
+        Ok(self
+            .entries
+            .compare_and_replace(key, |current| &**current == expected, Arc::from(value), ttl)
+            .await)
     }
 }
 

@@ -259,10 +259,12 @@ impl SessionStore for DbStore {
             })
             .await?;
         if updated == 0 {
-            // MySQL counts changed rows: an update to the same value reports 0 too.
+            // MySQL counts changed rows: an update of the loaded value to itself reports 0
+            // too. Another request having written these very bytes is still a conflict:
+            // two increments of 5 both write 6.
             match self.current_data(key).await? {
                 None => return Err(Error::SessionDeleted),
-                Some(current) if current == encoded => {}
+                Some(current) if current == expected && expected == encoded => {}
                 Some(_) => return Err(Error::Conflict),
             }
         }
