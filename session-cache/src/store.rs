@@ -93,6 +93,21 @@ impl<C: Cache> CacheStore<C> {
             .map_err(|e| e.redacted(key))
     }
 
+    /// Writes `value`, a stored-session encoding made elsewhere (another store's version of
+    /// `record`), under `key` whether or not it is there, for as long as `record` lives.
+    pub async fn put_encoded(
+        &self,
+        key: &SessionKey,
+        value: &str,
+        record: &SessionRecord,
+    ) -> Result<()> {
+        let ttl = record.ttl(self.ctx.now()).unwrap_or(MIN_TTL).max(MIN_TTL);
+        self.cache
+            .set(&self.cache_key(key), value, ttl)
+            .await
+            .map_err(|e| e.redacted(key))
+    }
+
     /// The encoded record ([`StoreContext::encode_record`], so `load` reads the same expiry
     /// back) and how long the cache keeps it.
     fn entry(&self, record: &SessionRecord) -> Result<(String, Duration)> {
