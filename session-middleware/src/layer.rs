@@ -28,6 +28,7 @@ use crate::{cookie, vary};
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     sessions: SessionManager,
+    conflict_status: StatusCode,
 }
 
 impl SessionLayer {
@@ -39,7 +40,25 @@ impl SessionLayer {
     pub fn new(sessions: SessionManager) -> Result<Self, Error> {
         sessions.settings().validate()?;
         sessions.settings().secrets().warn_if_weak();
-        Ok(SessionLayer { sessions })
+        Ok(SessionLayer {
+            sessions,
+            conflict_status: StatusCode::CONFLICT,
+        })
+    }
+
+    /// The status of a response whose session could not be saved because another request
+    /// changed it meanwhile (`SESSION_CONFLICTS=detect`): 409 Conflict unless set here
+    /// (503 with a `Retry-After` of your own, say).
+    ///
+    /// ```
+    /// # fn demo(sessions: session_core::SessionManager) -> session_core::Result<()> {
+    /// let layer = session_middleware::SessionLayer::new(sessions)?
+    ///     .conflict_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    /// # Ok(()) }
+    /// ```
+    pub fn conflict_status(mut self, status: StatusCode) -> Self {
+        self.conflict_status = status;
+        self
     }
 }
 
@@ -50,6 +69,7 @@ impl<S> Layer<S> for SessionLayer {
         SessionService {
             inner,
             sessions: self.sessions.clone(),
+            conflict_status: self.conflict_status,
         }
     }
 }
@@ -59,6 +79,7 @@ impl<S> Layer<S> for SessionLayer {
 pub struct SessionService<S> {
     inner: S,
     sessions: SessionManager,
+    conflict_status: StatusCode,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -87,6 +108,7 @@ where
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let sessions = self.sessions.clone();
+        let conflict_status = self.conflict_status;
         Box::pin(async move {
             let mut response = inner.call(request).await?;
             match finish(&sessions, &session, incoming.is_some(), &mut response).await {
@@ -94,6 +116,10 @@ where
                 Err(Error::SessionDeleted) => {
                     tracing::warn!(target: "session_middleware", "{}", Error::SessionDeleted);
                     Ok(replacement(StatusCode::BAD_REQUEST))
+                }
+                Err(Error::Conflict) => {
+                    tracing::info!(target: "session_middleware", "{}", Error::Conflict);
+                    Ok(replacement(conflict_status))
                 }
                 Err(error) => {
                     tracing::error!(target: "session_middleware", %error, "could not save the session");
