@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use session_core::{Result, SessionSettings};
+use session_core::{Conflicts, Result, SessionSettings};
 
 use crate::secret;
 
@@ -72,6 +72,14 @@ pub struct Config {
     /// SESSION_SAVE_EVERY_REQUEST.
     #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub save_every_request: bool,
+    /// SESSION_CONFLICTS: `overwrite` (the last save wins, as in Django) or `detect` (a save
+    /// over a concurrent change is refused, answered 409; not with signed_cookies).
+    #[arg(long, env = "SESSION_CONFLICTS", default_value = "overwrite", value_parser = parse_conflicts)]
+    pub conflicts: Conflicts,
+}
+
+fn parse_conflicts(text: &str) -> std::result::Result<Conflicts, String> {
+    text.parse().map_err(|e: session_core::Error| e.to_string())
 }
 
 fn parse_engine(text: &str) -> std::result::Result<EngineKind, String> {
@@ -116,7 +124,35 @@ impl Config {
         settings.cookie_secure = self.cookie_secure;
         settings.expire_at_browser_close = self.expire_at_browser_close;
         settings.save_every_request = self.save_every_request;
+        settings.conflicts = self.conflicts;
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn settings(args: &[&str]) -> std::result::Result<SessionSettings, String> {
+        let args = ["test", "--secret-key", "test-secret"].iter().chain(args);
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        cli.config.settings().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn conflicts_default_to_overwrite_and_take_detect() {
+        assert_eq!(settings(&[]).unwrap().conflicts, Conflicts::Overwrite);
+        let detect = settings(&["--conflicts", "detect"]).unwrap();
+        assert_eq!(detect.conflicts, Conflicts::Detect);
+        let error = settings(&["--conflicts", "sometimes"]).unwrap_err();
+        assert!(error.contains("SESSION_CONFLICTS"), "{error}");
     }
 }
