@@ -13,6 +13,10 @@
 //!   `SECRET_KEY` reads what Rust writes and the reverse. Compression is faster than Django's
 //!   by default and Django's byte for byte on request ([`signing::Compression`]).
 //! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
+//! - [`Conflicts`]: `SESSION_CONFLICTS=detect` turns saves into compare-and-swap
+//!   ([`SessionStore::save_if_unchanged`]): a save over a concurrent request's change fails
+//!   with [`Error::Conflict`] instead of losing it, and [`Session::modify`] retries a
+//!   read-modify-write on fresh data. Off by default, as Django.
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};

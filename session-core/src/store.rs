@@ -129,6 +129,11 @@ impl SessionRecord {
 ///
 /// A client-side engine (signed cookies) keeps no state: its key *is* the signed data, so
 /// `create` and `save` return the new key, `exists` is false and `delete` does nothing.
+///
+/// Optional: [`save_if_unchanged`](Self::save_if_unchanged) and
+/// [`supports_conflict_detection`](Self::supports_conflict_detection), the compare-and-swap
+/// that `SESSION_CONFLICTS=detect` needs (conformance group `conflicts`). Their defaults
+/// keep an engine without them compiling and working with the setting off.
 #[async_trait]
 pub trait SessionStore: Send + Sync + Debug {
     /// Validates a key that came from a client. The default accepts only what this project
