@@ -42,6 +42,23 @@ pub async fn conflicting_save_is_refused(h: Harness) {
     assert!(!seen.contains("other").await.unwrap());
 }
 
+/// A refused save stays refused when tried again: the handle still compares with what it
+/// loaded, it does not fall back to overwriting.
+pub async fn a_refused_save_stays_refused(h: Harness) {
+    let key = saved(&h, json!({"n": 0})).await;
+    let sessions = detecting(&h).await;
+    let stale = sessions.session(Some(key.as_str()));
+    stale.get::<i64>("n").await.unwrap();
+    let other = sessions.session(Some(key.as_str()));
+    other.insert("n", 1).await.unwrap();
+    other.save().await.unwrap();
+    stale.insert("n", 5).await.unwrap();
+    for _ in 0..2 {
+        assert!(matches!(stale.save().await, Err(Error::Conflict)));
+    }
+    assert_eq!(stored_n(&sessions, key.as_str()).await, Some(1));
+}
+
 /// The same store call, directly: `save_if_unchanged` against a stale record is a
 /// conflict, against the record the last save returned it succeeds.
 pub async fn store_compare_and_swap(h: Harness) {
@@ -163,4 +180,11 @@ pub async fn without_detection_the_last_save_wins(h: Harness) {
     b.insert("n", 2).await.unwrap();
     b.save().await.unwrap();
     assert_eq!(stored_n(h.sessions(), key.as_str()).await, Some(2));
+    // `modify` is then a plain change: saved by the middleware or `save`, not by itself.
+    let c = h.session(Some(key.as_str()));
+    c.modify(|data| data.insert("n".into(), json!(3))).await.unwrap();
+    assert!(c.is_modified());
+    assert_eq!(stored_n(h.sessions(), key.as_str()).await, Some(2));
+    c.save().await.unwrap();
+    assert_eq!(stored_n(h.sessions(), key.as_str()).await, Some(3));
 }
