@@ -55,12 +55,16 @@ session_conformance::suite!(
     }
 );
 
-session_conformance::suite!(redis, [server, logout_wins, conflicts, clock], |env: Env| async move {
-    store(
-        RedisCache::connect(&common::redis_url(), Timeouts::default())?,
-        &env,
-    )
-});
+session_conformance::suite!(
+    redis,
+    [server, logout_wins, conflicts, clock],
+    |env: Env| async move {
+        store(
+            RedisCache::connect(&common::redis_url(), Timeouts::default())?,
+            &env,
+        )
+    }
+);
 
 session_conformance::suite!(
     redis_cluster,

@@ -230,11 +230,17 @@ mod tests {
                 assert!(defined.insert(name.clone()), "{name} is defined twice");
             }
         }
-        let listed: Vec<_> =
-            super::cases(&["server", "logout_wins", "conflicts", "clock", "clear_expired", "client"])
-                .iter()
-                .map(|case| case.name.to_owned())
-                .collect();
+        let listed: Vec<_> = super::cases(&[
+            "server",
+            "logout_wins",
+            "conflicts",
+            "clock",
+            "clear_expired",
+            "client",
+        ])
+        .iter()
+        .map(|case| case.name.to_owned())
+        .collect();
         let registered: BTreeSet<_> = listed.iter().cloned().collect();
         assert_eq!(registered.len(), listed.len(), "a case is listed twice");
         let unlisted: Vec<_> = defined.difference(&registered).collect();

@@ -127,7 +127,10 @@ impl SessionStore for Flawed {
         } else {
             self.ctx.decode(&encoded)
         };
-        Ok(data.map(|data| self.ctx.loaded(SessionRecord::new(data, expires_at), &encoded)))
+        Ok(data.map(|data| {
+            self.ctx
+                .loaded(SessionRecord::new(data, expires_at), &encoded)
+        }))
     }
 
     fn supports_conflict_detection(&self) -> bool {

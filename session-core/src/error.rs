@@ -40,7 +40,9 @@ pub enum Error {
     /// changed by a concurrent request since this one loaded it. Nothing was written;
     /// [`Session::modify`](crate::Session::modify) retries on fresh data, and the middleware
     /// answers 409.
-    #[error("the session was changed by a concurrent request since it was loaded; nothing was saved")]
+    #[error(
+        "the session was changed by a concurrent request since it was loaded; nothing was saved"
+    )]
     Conflict,
     /// A session key failed validation and never reached storage.
     #[error("invalid session key: {0}")]

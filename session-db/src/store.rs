@@ -223,9 +223,10 @@ impl SessionStore for DbStore {
             })
             .await?;
         Ok(row.and_then(|(stored, expires_at)| {
-            self.ctx
-                .decode(&stored)
-                .map(|data| self.ctx.loaded(SessionRecord::new(data, expires_at), &stored))
+            self.ctx.decode(&stored).map(|data| {
+                self.ctx
+                    .loaded(SessionRecord::new(data, expires_at), &stored)
+            })
         }))
     }
 

@@ -80,7 +80,12 @@ async fn hammer(flags: &[&str]) -> Outcome {
             let client = reqwest::Client::new();
             let (mut counts, mut conflicts) = (Vec::new(), 0);
             while Instant::now() < until {
-                let response = client.get(&url).header(COOKIE, &cookie).send().await.unwrap();
+                let response = client
+                    .get(&url)
+                    .header(COOKIE, &cookie)
+                    .send()
+                    .await
+                    .unwrap();
                 match response.status() {
                     StatusCode::OK => counts.push(count_in(&response.text().await.unwrap())),
                     StatusCode::CONFLICT => conflicts += 1,
@@ -111,7 +116,11 @@ async fn hammer(flags: &[&str]) -> Outcome {
 
 /// Hammers with detection on and checks that nothing was lost.
 async fn loses_nothing(engine: &str, flags: &[&str]) {
-    let flags: Vec<&str> = flags.iter().copied().chain(["--conflicts", "detect"]).collect();
+    let flags: Vec<&str> = flags
+        .iter()
+        .copied()
+        .chain(["--conflicts", "detect"])
+        .collect();
     let outcome = hammer(&flags).await;
     eprintln!(
         "{engine}: {} visits answered 200, {} answered 409, counter at {}",
@@ -123,7 +132,11 @@ async fn loses_nothing(engine: &str, flags: &[&str]) {
         "{engine}: increments were lost"
     );
     let distinct: BTreeSet<_> = outcome.counts.iter().collect();
-    assert_eq!(distinct.len(), outcome.ok, "{engine}: two visits saw one count");
+    assert_eq!(
+        distinct.len(),
+        outcome.ok,
+        "{engine}: two visits saw one count"
+    );
 }
 
 /// A SQLite database file in a fresh directory (kept while the guard lives).
@@ -156,7 +169,11 @@ fn joined(urls: &str, new_scheme: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_process_loses_nothing() {
-    loses_nothing("in-process", &["--engine", "cache", "--cache-url", "memory"]).await;
+    loses_nothing(
+        "in-process",
+        &["--engine", "cache", "--cache-url", "memory"],
+    )
+    .await;
 }
 
 /// The control: the same hammering without detection loses increments (the issue's
@@ -187,7 +204,14 @@ async fn on_db_server(url_var: &str, engine: &str) {
         return;
     };
     let table = own_table(engine);
-    let flags = ["--engine", "db", "--database-url", &url, "--db-table", &table];
+    let flags = [
+        "--engine",
+        "db",
+        "--database-url",
+        &url,
+        "--db-table",
+        &table,
+    ];
     loses_nothing(engine, &flags).await;
     drop_table(&url, &table).await;
 }
@@ -232,7 +256,10 @@ async fn redis_cluster_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memcached_loses_nothing() {
-    on_cache_server("MEMCACHED_URLS", "memcached", |urls| joined(urls, "memcache")).await;
+    on_cache_server("MEMCACHED_URLS", "memcached", |urls| {
+        joined(urls, "memcache")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -250,7 +277,14 @@ async fn cached_db_loses_nothing() {
     let (_dir, url) = sqlite_url();
     loses_nothing(
         "cached_db",
-        &["--engine", "cached_db", "--database-url", &url, "--cache-url", "memory"],
+        &[
+            "--engine",
+            "cached_db",
+            "--database-url",
+            &url,
+            "--cache-url",
+            "memory",
+        ],
     )
     .await;
 }

@@ -68,7 +68,11 @@ async fn concurrent_increment(sessions: &SessionManager, this: &Session) {
     other.save().await.unwrap();
 }
 
-async fn call(app: &Router, path: &str, cookie: Option<&str>) -> (StatusCode, Option<String>, String) {
+async fn call(
+    app: &Router,
+    path: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
     let mut request = Request::get(path);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, format!("sessionid={cookie}"));
@@ -83,12 +87,18 @@ async fn call(app: &Router, path: &str, cookie: Option<&str>) -> (StatusCode, Op
         .headers()
         .get(header::SET_COOKIE)
         .map(|v| v.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
     (status, set, String::from_utf8(body.to_vec()).unwrap())
 }
 
 fn key_of(set_cookie: &str) -> String {
-    set_cookie["sessionid=".len()..].split(';').next().unwrap().to_owned()
+    set_cookie["sessionid=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 async fn stored_n(sessions: &SessionManager, key: &str) -> i64 {
@@ -105,7 +115,11 @@ async fn a_save_over_a_concurrent_change_is_409_and_writes_nothing() {
     let (status, set, _) = call(&app, "/insert", Some(&key)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(set, None, "no cookie for a session that was not saved");
-    assert_eq!(stored_n(&sessions, &key).await, 1, "only the other request's change");
+    assert_eq!(
+        stored_n(&sessions, &key).await,
+        1,
+        "only the other request's change"
+    );
 }
 
 #[tokio::test]

@@ -75,7 +75,10 @@ pub async fn store_compare_and_swap(h: Harness) {
         store.save_if_unchanged(&key, &two, &loaded).await,
         Err(Error::Conflict)
     ));
-    store.save_if_unchanged(&key, &two, &saved_one).await.unwrap();
+    store
+        .save_if_unchanged(&key, &two, &saved_one)
+        .await
+        .unwrap();
     assert_eq!(stored_n(&sessions, key.as_str()).await, Some(2));
     let reloaded = store.load(&key).await.unwrap().expect("stored");
     store.delete(&key).await.unwrap();
@@ -157,10 +160,7 @@ pub async fn concurrent_modify_loses_nothing(h: Harness) {
         task.await.unwrap();
     }
     let ok = ok.load(Ordering::SeqCst);
-    assert!(
-        ok >= CLIENTS * ROUNDS / 2,
-        "only {ok} increments succeeded"
-    );
+    assert!(ok >= CLIENTS * ROUNDS / 2, "only {ok} increments succeeded");
     assert_eq!(
         stored_n(&sessions, key.as_str()).await,
         Some(ok as i64),
@@ -182,7 +182,9 @@ pub async fn without_detection_the_last_save_wins(h: Harness) {
     assert_eq!(stored_n(h.sessions(), key.as_str()).await, Some(2));
     // `modify` is then a plain change: saved by the middleware or `save`, not by itself.
     let c = h.session(Some(key.as_str()));
-    c.modify(|data| data.insert("n".into(), json!(3))).await.unwrap();
+    c.modify(|data| data.insert("n".into(), json!(3)))
+        .await
+        .unwrap();
     assert!(c.is_modified());
     assert_eq!(stored_n(h.sessions(), key.as_str()).await, Some(2));
     c.save().await.unwrap();
