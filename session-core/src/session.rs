@@ -761,8 +761,10 @@ impl Session {
     /// ```
     ///
     /// Under `SESSION_CONFLICTS=detect` the save succeeds only if the stored session is
-    /// still the one this handle loaded (or last saved), and a save with nothing changed
-    /// since this handle's last save writes nothing.
+    /// still the one this handle loaded (or last saved); a save with nothing changed since
+    /// this handle's last save writes nothing, and one of a session this handle never
+    /// changed (a `SESSION_SAVE_EVERY_REQUEST` refresh) gives way to a concurrent change
+    /// without an error.
     ///
     /// # Errors
     /// [`Error::Backend`] if the data had to be loaded and the store failed.
@@ -830,6 +832,9 @@ impl Session {
                 state.synced = true;
                 Ok(())
             }
+            // Nothing was changed here (a `SESSION_SAVE_EVERY_REQUEST` refresh): the other
+            // request's save already wrote the data and renewed the expiry.
+            Err(Error::Conflict) if !state.modified => Ok(()),
             Err(error) => Err(error),
         }
     }

@@ -59,6 +59,21 @@ pub async fn a_refused_save_stays_refused(h: Harness) {
     assert_eq!(stored_n(&sessions, key.as_str()).await, Some(1));
 }
 
+/// A session this request never changed (saved only to renew its expiry, as with
+/// `SESSION_SAVE_EVERY_REQUEST`) gives way to a concurrent change without an error, and the
+/// change stays.
+pub async fn an_unchanged_session_gives_way(h: Harness) {
+    let key = saved(&h, json!({"n": 0})).await;
+    let sessions = detecting(&h).await;
+    let reader = sessions.session(Some(key.as_str()));
+    reader.get::<i64>("n").await.unwrap();
+    let writer = sessions.session(Some(key.as_str()));
+    writer.insert("n", 1).await.unwrap();
+    writer.save().await.unwrap();
+    reader.save().await.unwrap();
+    assert_eq!(stored_n(&sessions, key.as_str()).await, Some(1));
+}
+
 /// The same store call, directly: `save_if_unchanged` against a stale record is a
 /// conflict, against the record the last save returned it succeeds.
 pub async fn store_compare_and_swap(h: Harness) {

@@ -79,7 +79,7 @@ macro_rules! __cases {
     ($mode:ident conflicts) => {
         $crate::__emit! {$mode conflicts:
             conflicting_save_is_refused a_refused_save_stays_refused store_compare_and_swap
-            successive_saves_of_one_request
+            successive_saves_of_one_request an_unchanged_session_gives_way
             conflicting_save_after_delete_is_session_deleted concurrent_modify_loses_nothing
             without_detection_the_last_save_wins
         }
