@@ -68,7 +68,7 @@ struct State {
 }
 
 /// What a conflict-detecting save compares with.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 enum Base {
     /// Not loaded (or detection is off).
     #[default]
@@ -805,11 +805,7 @@ impl Session {
     /// `save` under `SESSION_CONFLICTS=detect`: compare-and-swap against what was loaded.
     async fn save_detecting(&self, key: SessionKey, record: SessionRecord) -> Result<()> {
         let store = &self.backend().store;
-        let base = match &self.state().base {
-            Base::Loaded(loaded) => Base::Loaded(loaded.clone()),
-            Base::Fresh => Base::Fresh,
-            Base::Unknown => Base::Unknown,
-        };
+        let base = self.state().base.clone();
         let saved = match base {
             Base::Loaded(loaded) => store.save_if_unchanged(&key, &record, &loaded).await,
             Base::Fresh => store.save(&key, &record).await.map(|_| record),
