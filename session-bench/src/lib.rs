@@ -49,9 +49,9 @@ use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use session_core::{SessionKey, SessionManager, SessionSettings, StoreContext};
+use session_core::{Conflicts, SessionKey, SessionManager, SessionSettings, StoreContext};
 
-use crate::engines::{EngineSpec, Opened, Setup, Skip};
+use crate::engines::{Opened, Setup, Skip};
 use crate::report::{RawRow, Report, Row, RunInfo};
 use crate::runner::{CellShape, Keys, run_cell};
 use crate::target::{Payload, SessionTarget, Target};
@@ -97,6 +97,41 @@ pub struct BenchArgs {
     /// Also write a bar chart of ops/s per engine and workload as SVG to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// SESSION_CONFLICTS to measure: `overwrite` (default), `detect` (engines listed as
+    /// `NAME-detect`) or `both` (each engine twice, side by side; the raw client once).
+    #[arg(long, default_value = "overwrite", value_parser = parse_conflict_modes)]
+    pub conflicts: ConflictModes,
+}
+
+/// Which `SESSION_CONFLICTS` settings a run measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConflictModes {
+    /// Django's last-save-wins only.
+    #[default]
+    Overwrite,
+    /// Compare-and-swap saves only.
+    Detect,
+    /// Both, each engine twice.
+    Both,
+}
+
+impl ConflictModes {
+    fn settings(self) -> &'static [Conflicts] {
+        match self {
+            ConflictModes::Overwrite => &[Conflicts::Overwrite],
+            ConflictModes::Detect => &[Conflicts::Detect],
+            ConflictModes::Both => &[Conflicts::Overwrite, Conflicts::Detect],
+        }
+    }
+}
+
+fn parse_conflict_modes(text: &str) -> Result<ConflictModes, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "overwrite" => Ok(ConflictModes::Overwrite),
+        "detect" => Ok(ConflictModes::Detect),
+        "both" => Ok(ConflictModes::Both),
+        other => Err(format!("{other:?}: use overwrite, detect or both")),
+    }
 }
 
 /// `2s`, `500ms`, `1.5` (seconds).
@@ -216,41 +251,67 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
     .map_err(|e| e.to_string())?;
     // Whatever the run leaves in a cache that cannot list its keys expires soon.
     settings.cookie_age = engines::BENCH_TTL.as_secs() as i64;
-    let ctx = StoreContext::new(settings);
+    let contexts = args.conflicts.settings().iter().map(|&conflicts| {
+        let mut settings = settings.clone();
+        settings.conflicts = conflicts;
+        (conflicts, StoreContext::new(settings))
+    });
+    let contexts: Vec<_> = contexts.collect();
     let work_dir = tempfile::Builder::new()
         .prefix("sessions-bench-")
         .tempdir()
         .map_err(|e| format!("cannot make a working directory: {e}"))?;
     let run_id = run_id();
 
-    let mut opened: Vec<(EngineSpec, Opened)> = Vec::new();
+    let mut opened: Vec<(&'static str, StoreContext, Opened)> = Vec::new();
     let mut skipped = Vec::new();
     for spec in specs {
-        let dir = work_dir.path().join(spec.name);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            skipped.push((spec.name.to_owned(), format!("{}: {e}", dir.display())));
-            continue;
-        }
-        let setup = Setup {
-            ctx: ctx.clone(),
-            run_id: run_id.clone(),
-            work_dir: dir,
-            engine: spec.name,
-        };
-        match (spec.open)(setup).await {
-            Ok(engine) => opened.push((spec, engine)),
-            Err(Skip(reason)) => skipped.push((spec.name.to_owned(), reason)),
+        for (conflicts, ctx) in &contexts {
+            let detect = *conflicts == Conflicts::Detect;
+            let name = if detect {
+                // Names live for the run; a handful of bytes.
+                &*Box::leak(format!("{}-detect", spec.name).into_boxed_str())
+            } else {
+                spec.name
+            };
+            let dir = work_dir.path().join(name);
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                skipped.push((name.to_owned(), format!("{}: {e}", dir.display())));
+                continue;
+            }
+            let setup = Setup {
+                ctx: ctx.clone(),
+                run_id: run_id.clone(),
+                work_dir: dir,
+                engine: name,
+            };
+            match (spec.open)(setup).await {
+                Ok(engine) if detect && !engine.store.supports_conflict_detection() => {
+                    skipped.push((name.to_owned(), "cannot detect conflicts".to_owned()));
+                    if let Err(e) = (engine.teardown)().await {
+                        eprintln!("session-bench: cleaning up {name}: {e}");
+                    }
+                }
+                Ok(mut engine) => {
+                    if detect && args.conflicts == ConflictModes::Both {
+                        // The raw client runs once, with the engine's first row.
+                        engine.raw = None;
+                    }
+                    opened.push((name, ctx.clone(), engine));
+                }
+                Err(Skip(reason)) => skipped.push((name.to_owned(), reason)),
+            }
         }
     }
 
     let runs: usize = opened
         .iter()
-        .map(|(_, e)| plan.cells() * (1 + usize::from(e.raw.is_some())))
+        .map(|(_, _, e)| plan.cells() * (1 + usize::from(e.raw.is_some())))
         .sum();
     let (warmup, duration) = plan.timing(args, runs);
     let progress = progress_bar(runs as u64);
     let mut rows = Vec::new();
-    for (spec, engine) in opened {
+    for (name, ctx, engine) in opened {
         // Every engine was opened with `ctx` (`Setup::ctx`).
         let sessions = SessionManager::build(ctx.clone(), |_| Ok(engine.store.clone()))
             .map_err(|e| e.to_string())?;
@@ -261,7 +322,7 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
         );
         for &size in &plan.payloads {
             let cell = PayloadRun {
-                name: spec.name,
+                name,
                 sessions: &sessions,
                 engine: &engine,
                 ctx: &ctx,
@@ -277,12 +338,12 @@ pub async fn run(args: &BenchArgs) -> Result<Report, String> {
                     // Skip this payload only (a 16 KiB session does not fit in a cookie).
                     let runs = plan.workloads.len() * plan.concurrency.len();
                     progress.inc((runs * (1 + usize::from(engine.raw.is_some()))) as u64);
-                    skipped.push((format!("{} {}", spec.name, payload::label(size)), reason));
+                    skipped.push((format!("{} {}", name, payload::label(size)), reason));
                 }
             }
         }
         if let Err(e) = (engine.teardown)().await {
-            progress.suspend(|| eprintln!("session-bench: cleaning up {}: {e}", spec.name));
+            progress.suspend(|| eprintln!("session-bench: cleaning up {name}: {e}"));
         }
     }
     progress.finish_and_clear();

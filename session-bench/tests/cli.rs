@@ -104,6 +104,7 @@ fn bad_filters_fail_with_a_message() {
         &["--workload", "update"],
         &["--payload", "2mb"],
         &["--duration", "soon"],
+        &["--conflicts", "sometimes"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_session-bench"))
             .args(args)
@@ -113,4 +114,51 @@ fn bad_filters_fail_with_a_message() {
         assert!(!out.stderr.is_empty(), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn conflicts_both_measures_each_engine_with_and_without_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_session-bench"))
+        .args([
+            "--engine",
+            "memory,sqlite-memory,signed-cookie",
+            "--workload",
+            "save",
+            "--payload",
+            "200",
+            "--concurrency",
+            "1",
+            "--duration",
+            "40ms",
+            "--warmup",
+            "10ms",
+            "--conflicts",
+            "both",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let row = |engine: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().take(2).eq([engine, "save"]))
+            .unwrap_or_else(|| panic!("no {engine} save row in\n{stdout}"))
+            .to_owned()
+    };
+    for engine in ["memory", "sqlite-memory", "signed-cookie"] {
+        row(engine);
+    }
+    for engine in ["memory-detect", "sqlite-memory-detect"] {
+        // No raw baseline the second time: it ran with the engine's first row.
+        assert!(row(engine).trim_end().ends_with('-'), "{}", row(engine));
+    }
+    assert!(
+        stdout.contains("signed-cookie-detect: skipped: cannot detect conflicts"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("operations failed"), "{stdout}");
 }

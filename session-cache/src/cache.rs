@@ -47,6 +47,42 @@ pub trait Cache: Send + Sync + Debug {
 
     /// Removes `key`; a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
+
+    /// True if [`compare_and_swap`](Self::compare_and_swap) is implemented: what
+    /// `SESSION_CONFLICTS=detect` needs.
+    fn supports_compare_and_swap(&self) -> bool {
+        false
+    }
+
+    /// Stores `value` under `key` for `ttl` only if the value there is still `expected`,
+    /// atomically.
+    ///
+    /// # Errors
+    /// A backend failure; the default implementation returns
+    /// [`Error::Configuration`](session_core::Error::Configuration).
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Swap> {
+        let _ = (key, expected, value, ttl);
+        Err(session_core::Error::config(
+            "this cache cannot compare and swap; unset SESSION_CONFLICTS",
+        ))
+    }
+}
+
+/// How a [`Cache::compare_and_swap`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swap {
+    /// The value was still the expected one and is now the new one.
+    Swapped,
+    /// Another value is there; nothing was written.
+    Changed,
+    /// Nothing is there; nothing was written.
+    Missing,
 }
 
 #[async_trait]
@@ -69,5 +105,19 @@ impl<C: Cache + ?Sized> Cache for Arc<C> {
 
     async fn delete(&self, key: &str) -> Result<()> {
         (**self).delete(key).await
+    }
+
+    fn supports_compare_and_swap(&self) -> bool {
+        (**self).supports_compare_and_swap()
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Swap> {
+        (**self).compare_and_swap(key, expected, value, ttl).await
     }
 }

@@ -77,7 +77,7 @@ mod store;
 mod timeouts;
 mod url;
 
-pub use cache::Cache;
+pub use cache::{Cache, Swap};
 #[cfg(feature = "memcached")]
 pub use memcached::MemcachedCache;
 #[cfg(feature = "memory")]

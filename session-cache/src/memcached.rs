@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use memcache::exp::{AsyncMemcache, Router, Ttl};
 use session_core::{Error, Result, async_trait};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Swap};
 use crate::timeouts::Timeouts;
 
 /// Memcached servers, keys spread over them by rendezvous hashing: `add` to create,
@@ -197,6 +197,58 @@ impl Cache for MemcachedCache {
                     .map_err(failed(WHAT))
             })
             .await
+    }
+
+    fn supports_compare_and_swap(&self) -> bool {
+        true
+    }
+
+    /// `mg` with the item's CAS token, then `ms` with `C<token>` (memcached's `gets` and
+    /// `cas`): stored only if nobody wrote in between. The client retries a lost race
+    /// itself, and the retry then sees the other value: [`Swap::Changed`].
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl_: Duration,
+    ) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in memcached";
+        /// Why the update stopped without writing.
+        #[derive(Debug, Clone, Copy)]
+        struct Stop(Swap);
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Stop {}
+        let updated = self
+            .timeouts
+            .bound(WHAT, async {
+                Ok(self
+                    .client
+                    .try_update::<String, Stop, _, _>(
+                        key,
+                        ttl(ttl_, SystemTime::now()),
+                        |current| {
+                            std::future::ready(match current {
+                                None => Err(Stop(Swap::Missing)),
+                                Some(current) if current == expected => Ok(value.to_owned()),
+                                Some(_) => Err(Stop(Swap::Changed)),
+                            })
+                        },
+                    )
+                    .await)
+            })
+            .await?;
+        match updated {
+            Ok(_) => Ok(Swap::Swapped),
+            Err(error) => match error.callback::<Stop>() {
+                Some(Stop(outcome)) => Ok(*outcome),
+                None => Err(Error::backend(WHAT, error)),
+            },
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

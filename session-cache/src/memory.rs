@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 use session_core::{Result, async_trait};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Swap};
 
 /// Default capacity: 64 MiB of keys and values.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
@@ -145,12 +145,12 @@ impl<V: Weigh + Clone> Entries<V> {
 
     /// Stores only if nothing is there; true when it stored.
     pub(crate) fn add(&self, key: &str, value: V, ttl: Duration) -> bool {
-        self.write(key, |live| (!live).then_some(value), ttl)
+        self.write(key, |live| live.is_none().then_some(value), ttl)
     }
 
     /// Stores only if something is there; true when it stored.
     pub(crate) fn replace(&self, key: &str, value: V, ttl: Duration) -> bool {
-        self.write(key, |live| live.then_some(value), ttl)
+        self.write(key, |live| live.is_some().then_some(value), ttl)
     }
 
     pub(crate) fn delete(&self, key: &str) {
@@ -158,14 +158,23 @@ impl<V: Weigh + Clone> Entries<V> {
         self.lock(shard).remove(key, &self.inner.weight);
     }
 
-    /// Under the key's lock: `decide` is told whether a live entry is there and returns
-    /// the value to store, if any. True when it stored.
-    fn write(&self, key: &str, decide: impl FnOnce(bool) -> Option<V>, ttl: Duration) -> bool {
+    /// Under the key's lock: `decide` is shown the live entry, if any, and returns the
+    /// value to store, if any. True when it stored.
+    fn write(
+        &self,
+        key: &str,
+        decide: impl FnOnce(Option<&V>) -> Option<V>,
+        ttl: Duration,
+    ) -> bool {
         let now = Instant::now();
         let index = self.shard_of(key);
         let stored = {
             let mut shard = self.lock(index);
-            let live = shard.map.peek(key).is_some_and(|slot| slot.expires > now);
+            let live = shard
+                .map
+                .peek(key)
+                .filter(|slot| slot.expires > now)
+                .map(|slot| &slot.value);
             let Some(value) = decide(live) else {
                 return false;
             };
@@ -210,6 +219,34 @@ impl<V: Weigh + Clone> Entries<V> {
         (0..self.inner.shards.len())
             .map(|n| self.lock(n).remove_expired(now, &self.inner.weight))
             .sum()
+    }
+
+    /// Stores only if something is there and `unchanged` says it is still what the caller
+    /// read, atomically.
+    pub(crate) fn compare_and_replace(
+        &self,
+        key: &str,
+        unchanged: impl FnOnce(&V) -> bool,
+        value: V,
+        ttl: Duration,
+    ) -> Swap {
+        let mut outcome = Swap::Missing;
+        self.write(
+            key,
+            |live| match live {
+                None => None,
+                Some(current) if unchanged(current) => {
+                    outcome = Swap::Swapped;
+                    Some(value)
+                }
+                Some(_) => {
+                    outcome = Swap::Changed;
+                    None
+                }
+            },
+            ttl,
+        );
+        outcome
     }
 
     #[cfg(test)]
@@ -305,6 +342,25 @@ impl Cache for MemoryCache {
     async fn delete(&self, key: &str) -> Result<()> {
         self.entries.delete(key);
         Ok(())
+    }
+
+    fn supports_compare_and_swap(&self) -> bool {
+        true
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Swap> {
+        Ok(self.entries.compare_and_replace(
+            key,
+            |current| &**current == expected,
+            Arc::from(value),
+            ttl,
+        ))
     }
 }
 

@@ -9,6 +9,7 @@ use session_core::{
     Error, Result, SecretKey, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
 };
 
+use crate::cache::Swap;
 use crate::memory::{DEFAULT_CAPACITY_BYTES, Entries, Weigh};
 
 /// The shortest TTL an entry gets: an already-expired session is filtered out by `load`.
@@ -175,6 +176,33 @@ impl SessionStore for MemoryStore {
     /// read, and in a sweep every few thousand writes) and returns how many.
     async fn clear_expired(&self) -> Result<u64> {
         Ok(self.entries.remove_expired())
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        true
+    }
+
+    /// No version needed: an entry holds the very data `load` handed out, so "unchanged"
+    /// is the same allocation (which `loaded` keeps alive, so it cannot be reused).
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let (stored, ttl) = self.entry(record);
+        let unchanged = |current: &Stored| {
+            Arc::ptr_eq(current.record.shared_data(), loaded.shared_data())
+                && self.secrets.contains(&current.secret)
+        };
+        match self
+            .entries
+            .compare_and_replace(key.as_str(), unchanged, stored, ttl)
+        {
+            Swap::Swapped => Ok(record.clone()),
+            Swap::Changed => Err(Error::Conflict),
+            Swap::Missing => Err(Error::SessionDeleted),
+        }
     }
 }
 

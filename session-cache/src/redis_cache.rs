@@ -8,8 +8,18 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Value};
 use session_core::{Error, Result, async_trait};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Swap};
 use crate::timeouts::Timeouts;
+
+/// Compare-and-swap in one step on the server: 0 when the key is missing, 1 when it holds
+/// another value, 2 when it held `ARGV[1]` and now holds `ARGV[2]` for `ARGV[3]` ms.
+const COMPARE_AND_SWAP: &str = r"
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if current ~= ARGV[1] then return 1 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 2
+";
 
 /// Reconnect attempts per lost connection before a call fails (the next call tries again).
 const RECONNECT_ATTEMPTS: usize = 2;
@@ -180,6 +190,46 @@ impl Cache for RedisCache {
     async fn replace(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
         self.store("replacing a session in Redis", key, value, ttl, Some("XX"))
             .await
+    }
+
+    fn supports_compare_and_swap(&self) -> bool {
+        true
+    }
+
+    /// A Lua script, sent by `EVALSHA` (and once by `EVAL` when the server does not know it
+    /// yet): atomic on Redis and on a Cluster (one key, one slot).
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in Redis";
+        static SCRIPT: std::sync::LazyLock<redis::Script> =
+            std::sync::LazyLock::new(|| redis::Script::new(COMPARE_AND_SWAP));
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut invocation = SCRIPT.key(key);
+        invocation.arg(expected).arg(value).arg(millis);
+        let connection = self.connection.clone();
+        let outcome: i64 = self
+            .timeouts
+            .bound(WHAT, async move {
+                match connection {
+                    Connection::Single(mut c) => invocation.invoke_async(&mut c).await,
+                    Connection::Cluster(mut c) => invocation.invoke_async(&mut c).await,
+                }
+                .map_err(failed(WHAT))
+            })
+            .await?;
+        match outcome {
+            0 => Ok(Swap::Missing),
+            1 => Ok(Swap::Changed),
+            2 => Ok(Swap::Swapped),
+            other => Err(Error::backend_msg(format!(
+                "{WHAT}: unexpected script reply {other}"
+            ))),
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

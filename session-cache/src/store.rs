@@ -6,7 +6,7 @@ use session_core::{
     Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
 };
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Swap};
 
 /// Django's key prefix for the cache engine (`backends.cache.KEY_PREFIX`).
 pub const DEFAULT_PREFIX: &str = "django.contrib.sessions.cache";
@@ -93,6 +93,21 @@ impl<C: Cache> CacheStore<C> {
             .map_err(|e| e.redacted(key))
     }
 
+    /// Writes `value`, a stored-session encoding made elsewhere (another store's version of
+    /// `record`), under `key` whether or not it is there, for as long as `record` lives.
+    pub async fn put_encoded(
+        &self,
+        key: &SessionKey,
+        value: &str,
+        record: &SessionRecord,
+    ) -> Result<()> {
+        let ttl = record.ttl(self.ctx.now()).unwrap_or(MIN_TTL).max(MIN_TTL);
+        self.cache
+            .set(&self.cache_key(key), value, ttl)
+            .await
+            .map_err(|e| e.redacted(key))
+    }
+
     /// The encoded record ([`StoreContext::encode_record`], so `load` reads the same expiry
     /// back) and how long the cache keeps it.
     fn entry(&self, record: &SessionRecord) -> Result<(String, Duration)> {
@@ -163,7 +178,32 @@ impl<C: Cache> SessionStore for CacheStore<C> {
         Ok(self
             .ctx
             .decode_record(&value)
-            .filter(|record| !record.is_expired(now)))
+            .filter(|record| !record.is_expired(now))
+            .map(|record| self.ctx.loaded(record, &value)))
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        self.cache.supports_compare_and_swap()
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let expected = loaded.expect_version()?;
+        let (value, ttl) = self.entry(record)?;
+        let swap = self
+            .cache
+            .compare_and_swap(&self.cache_key(key), expected, &value, ttl)
+            .await
+            .map_err(|e| e.redacted(key))?;
+        match swap {
+            Swap::Swapped => Ok(record.clone().with_version(value)),
+            Swap::Changed => Err(Error::Conflict),
+            Swap::Missing => Err(Error::SessionDeleted),
+        }
     }
 
     /// The cache expires entries by itself: nothing to do.

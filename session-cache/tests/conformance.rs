@@ -28,7 +28,7 @@ fn store<C: session_cache::Cache + 'static>(
 
 session_conformance::suite!(
     in_process,
-    [server, logout_wins, clock],
+    [server, logout_wins, conflicts, clock],
     |env: Env| async move { store(memory(), &env) }
 );
 
@@ -49,22 +49,26 @@ fn memory_store(env: &Env) -> MemoryStore {
 
 session_conformance::suite!(
     memory_store_decoded,
-    [server, logout_wins, clock],
+    [server, logout_wins, conflicts, clock],
     |env: Env| async move {
         Ok::<_, session_core::Error>(Arc::new(memory_store(&env)) as Arc<dyn SessionStore>)
     }
 );
 
-session_conformance::suite!(redis, [server, logout_wins, clock], |env: Env| async move {
-    store(
-        RedisCache::connect(&common::redis_url(), Timeouts::default())?,
-        &env,
-    )
-});
+session_conformance::suite!(
+    redis,
+    [server, logout_wins, conflicts, clock],
+    |env: Env| async move {
+        store(
+            RedisCache::connect(&common::redis_url(), Timeouts::default())?,
+            &env,
+        )
+    }
+);
 
 session_conformance::suite!(
     redis_cluster,
-    [server, logout_wins, clock],
+    [server, logout_wins, conflicts, clock],
     |env: Env| async move {
         let cache =
             RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;
@@ -74,7 +78,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memcached,
-    [server, logout_wins, clock],
+    [server, logout_wins, conflicts, clock],
     |env: Env| async move {
         let urls = common::memcached_urls();
         assert!(urls.len() >= 2, "MEMCACHED_URLS should name two servers");

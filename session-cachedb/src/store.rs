@@ -64,10 +64,24 @@ impl<C: Cache> CachedDbStore<C> {
         &self.store
     }
 
-    /// Puts what the store holds into the cache; a failure is logged.
+    /// Puts what the store holds into the cache; a failure is logged. Under
+    /// `SESSION_CONFLICTS=detect` the record carries the store's version, its stored
+    /// encoding, and the cache gets those very bytes: a session read from the cache then
+    /// carries the version the store compares with.
     async fn fill(&self, key: &SessionKey, record: &SessionRecord) {
-        if let Err(error) = self.cache.put(key, record).await {
+        let put = match record.version() {
+            Some(stored) => self.cache.put_encoded(key, stored, record).await,
+            None => self.cache.put(key, record).await,
+        };
+        if let Err(error) = put {
             cache_failed("writing to", &error);
+        }
+    }
+
+    /// Drops the cached copy (a failure is logged), so the next load reads the store.
+    async fn evict(&self, key: &SessionKey) {
+        if let Err(error) = self.cache.delete(key).await {
+            cache_failed("deleting from", &error);
         }
     }
 
@@ -106,10 +120,33 @@ impl<C: Cache> SessionStore for CachedDbStore<C> {
                 Ok(key)
             }
             Err(Error::SessionDeleted) => {
-                if let Err(error) = self.cache.delete(key).await {
-                    cache_failed("deleting from", &error);
-                }
+                self.evict(key).await;
                 Err(Error::SessionDeleted)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        self.store.supports_conflict_detection()
+    }
+
+    /// The store compares and swaps, then the cache gets the new value. On a conflict or a
+    /// deleted session the cached copy, stale, is dropped, so a retry reads the store.
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        match self.store.save_if_unchanged(key, record, loaded).await {
+            Ok(stored) => {
+                self.fill(key, &stored).await;
+                Ok(stored)
+            }
+            Err(error @ (Error::Conflict | Error::SessionDeleted)) => {
+                self.evict(key).await;
+                Err(error)
             }
             Err(error) => Err(error),
         }

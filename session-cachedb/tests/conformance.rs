@@ -51,7 +51,7 @@ fn cached<C: Cache + 'static>(
 
 session_conformance::suite!(
     redis_postgres,
-    [server, clock, clear_expired],
+    [server, conflicts, clock, clear_expired],
     |env: Env| async move {
         let redis = RedisCache::connect(&services::redis_url(), Timeouts::default())?;
         let pg = db(services::pg_url(), &env).await?;
@@ -61,7 +61,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_sqlite,
-    [server, clock, clear_expired],
+    [server, conflicts, clock, clear_expired],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         let sqlite = db(format!("sqlite://{}?mode=rwc", path.display()), &env).await?;
@@ -71,7 +71,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memcached_mariadb,
-    [server, clock, clear_expired],
+    [server, conflicts, clock, clear_expired],
     |env: Env| async move {
         let memcached =
             MemcachedCache::connect(services::memcached_urls(), Timeouts::default()).await?;
@@ -82,7 +82,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_file,
-    [server, clock, clear_expired],
+    [server, conflicts, clock, clear_expired],
     |env: Env| async move {
         let files = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
         cached(memory(), Arc::new(files), &env)

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use session_core::{Result, SameSite, SessionSettings};
+use session_core::{Conflicts, Result, SameSite, SessionSettings};
 
 use crate::secret;
 
@@ -108,6 +108,14 @@ pub struct Config {
     /// SESSION_SAVE_EVERY_REQUEST.
     #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub save_every_request: bool,
+    /// SESSION_CONFLICTS: `overwrite` (the last save wins, as in Django) or `detect` (a save
+    /// over a concurrent change is refused, answered 409; not with signed_cookies).
+    #[arg(long, env = "SESSION_CONFLICTS", default_value = "overwrite", value_parser = parse_conflicts)]
+    pub conflicts: Conflicts,
+}
+
+fn parse_conflicts(text: &str) -> std::result::Result<Conflicts, String> {
+    text.parse().map_err(|e: session_core::Error| e.to_string())
 }
 
 /// `SESSION_PRESET`: which defaults the other settings start from.
@@ -240,6 +248,7 @@ impl Config {
         if let Some(redirect) = &self.timeout_redirect {
             timeouts.redirect = Some(redirect.clone());
         }
+        settings.conflicts = self.conflicts;
         settings.validate()?;
         Ok(settings)
     }
@@ -349,5 +358,20 @@ mod tests {
         // Overrides that keep the cookie valid are taken.
         let custom = build(&["--preset", "production", "--expire-seconds", "60"]).unwrap();
         assert_eq!(custom.timeouts.expire_seconds, Some(60));
+    }
+
+    fn settings(args: &[&str]) -> std::result::Result<SessionSettings, String> {
+        let args = ["test", "--secret-key", "test-secret"].iter().chain(args);
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        cli.config.settings().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn conflicts_default_to_overwrite_and_take_detect() {
+        assert_eq!(settings(&[]).unwrap().conflicts, Conflicts::Overwrite);
+        let detect = settings(&["--conflicts", "detect"]).unwrap();
+        assert_eq!(detect.conflicts, Conflicts::Detect);
+        let error = settings(&["--conflicts", "sometimes"]).unwrap_err();
+        assert!(error.contains("SESSION_CONFLICTS"), "{error}");
     }
 }

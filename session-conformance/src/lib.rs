@@ -51,6 +51,12 @@
 //! - `logout_wins`: server-side stores whose `save` is an atomic update-if-present, so that
 //!   saves racing deletes never bring a deleted session back (a check followed by a write
 //!   does not qualify);
+//! - `conflicts`: server-side stores that implement
+//!   [`save_if_unchanged`](session_core::SessionStore::save_if_unchanged), for
+//!   `SESSION_CONFLICTS=detect`: a save over a concurrent change is refused with
+//!   `Error::Conflict`, successive saves of one request succeed, a deleted session is still
+//!   `SessionDeleted`, 16 concurrent `Session::modify` loops lose no increment, and
+//!   without the setting the last save wins as in Django;
 //! - `clock`: stores whose `load` enforces expiry following the injected clock: the exact
 //!   expiry boundary, integer and datetime expiry, expired keys never adopted;
 //! - `clear_expired`: stores whose `clear_expired` removes expired sessions itself and
@@ -86,7 +92,7 @@ pub use reference::ReferenceStore;
 /// Expands to one `#[test]` per case of the common cases and of each listed group.
 ///
 /// `suite!(name, [groups...], constructor)`: `name` becomes a module, the groups are any of
-/// `server`, `logout_wins`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
+/// `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
 /// and returning `Result<Arc<dyn SessionStore>, impl Display>`.
 #[macro_export]
 macro_rules! suite {
@@ -110,7 +116,7 @@ macro_rules! suite {
 pub struct Case {
     /// The case's name (also its test's name).
     pub name: &'static str,
-    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired` or `client`.
+    /// `common`, `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired` or `client`.
     pub group: &'static str,
     /// Runs the case; panics on failure.
     pub run: fn(Harness) -> BoxFuture<'static, ()>,
@@ -119,6 +125,7 @@ pub struct Case {
 const COMMON: &[Case] = __cases!(table common);
 const SERVER: &[Case] = __cases!(table server);
 const LOGOUT_WINS: &[Case] = __cases!(table logout_wins);
+const CONFLICTS: &[Case] = __cases!(table conflicts);
 const CLOCK: &[Case] = __cases!(table clock);
 const CLEAR_EXPIRED: &[Case] = __cases!(table clear_expired);
 const CLIENT: &[Case] = __cases!(table client);
@@ -130,6 +137,7 @@ pub fn cases(groups: &[&str]) -> Vec<Case> {
         all.extend_from_slice(match *group {
             "server" => SERVER,
             "logout_wins" => LOGOUT_WINS,
+            "conflicts" => CONFLICTS,
             "clock" => CLOCK,
             "clear_expired" => CLEAR_EXPIRED,
             "client" => CLIENT,
@@ -222,11 +230,17 @@ mod tests {
                 assert!(defined.insert(name.clone()), "{name} is defined twice");
             }
         }
-        let listed: Vec<_> =
-            super::cases(&["server", "logout_wins", "clock", "clear_expired", "client"])
-                .iter()
-                .map(|case| case.name.to_owned())
-                .collect();
+        let listed: Vec<_> = super::cases(&[
+            "server",
+            "logout_wins",
+            "conflicts",
+            "clock",
+            "clear_expired",
+            "client",
+        ])
+        .iter()
+        .map(|case| case.name.to_owned())
+        .collect();
         let registered: BTreeSet<_> = listed.iter().cloned().collect();
         assert_eq!(registered.len(), listed.len(), "a case is listed twice");
         let unlisted: Vec<_> = defined.difference(&registered).collect();

@@ -89,10 +89,31 @@ impl SessionStore for ReferenceStore {
         if row.expires_at <= now {
             return Ok(None);
         }
-        Ok(self
-            .ctx
-            .decode(&row.encoded)
-            .map(|data| SessionRecord::new(data, row.expires_at)))
+        Ok(self.ctx.decode(&row.encoded).map(|data| {
+            self.ctx
+                .loaded(SessionRecord::new(data, row.expires_at), &row.encoded)
+        }))
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        true
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let expected = loaded.expect_version()?;
+        let row = self.row(record)?;
+        let version = row.encoded.clone();
+        match self.rows().get_mut(key.as_str()) {
+            Some(existing) if existing.encoded == expected => *existing = row,
+            Some(_) => return Err(Error::Conflict),
+            None => return Err(Error::SessionDeleted),
+        }
+        Ok(record.clone().with_version(version))
     }
 
     async fn clear_expired(&self) -> Result<u64> {

@@ -7,7 +7,7 @@ use session_core::SessionStore;
 
 session_conformance::suite!(
     reference,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move {
         let store: Arc<dyn SessionStore> =
             Arc::new(ReferenceStore::open(env.namespace(), env.context()));

@@ -22,6 +22,7 @@ enum Flaw {
     DeleteDoesNothing,
     TrustsUnsignedData,
     ClearExpiredMiscounts,
+    CompareAndSwapIgnoresVersion,
 }
 
 type Rows = Arc<Mutex<HashMap<String, (String, DateTime<Utc>)>>>;
@@ -126,7 +127,36 @@ impl SessionStore for Flawed {
         } else {
             self.ctx.decode(&encoded)
         };
-        Ok(data.map(|data| SessionRecord::new(data, expires_at)))
+        Ok(data.map(|data| {
+            self.ctx
+                .loaded(SessionRecord::new(data, expires_at), &encoded)
+        }))
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        true
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let expected = loaded.expect_version()?;
+        let row = self.encode(record)?;
+        let version = row.0.clone();
+        let mut rows = self.rows.lock().unwrap();
+        match rows.get_mut(key.as_str()) {
+            None => return Err(Error::SessionDeleted),
+            Some(current)
+                if current.0 != expected && self.flaw != Flaw::CompareAndSwapIgnoresVersion =>
+            {
+                return Err(Error::Conflict);
+            }
+            Some(current) => *current = row,
+        }
+        Ok(record.clone().with_version(version))
     }
 
     async fn clear_expired(&self) -> Result<u64> {
@@ -153,7 +183,13 @@ fn flawed(flaw: Flaw) -> MakeStore {
 }
 
 async fn failures(flaw: Flaw) -> Vec<&'static str> {
-    let cases = session_conformance::cases(&["server", "logout_wins", "clock", "clear_expired"]);
+    let cases = session_conformance::cases(&[
+        "server",
+        "logout_wins",
+        "conflicts",
+        "clock",
+        "clear_expired",
+    ]);
     session_conformance::run_cases(flawed(flaw), &cases)
         .await
         .into_iter()
@@ -266,4 +302,17 @@ async fn unsigned_data_is_caught() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clear_expired_miscount_is_caught() {
     assert_caught(Flaw::ClearExpiredMiscounts, &["clear_expired_counts"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_swap_that_ignores_the_version_is_caught() {
+    assert_caught(
+        Flaw::CompareAndSwapIgnoresVersion,
+        &[
+            "conflicting_save_is_refused",
+            "store_compare_and_swap",
+            "concurrent_modify_loses_nothing",
+        ],
+    )
+    .await;
 }

@@ -17,3 +17,18 @@ session_conformance::suite!(encrypted, [client], |env: Env| async move {
         .build()?;
     Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))
 });
+
+/// Signed cookies keep no server state to compare with: `SESSION_CONFLICTS=detect` is
+/// refused when the sessions are set up, not discovered at the first save.
+#[test]
+fn conflict_detection_is_refused_at_start() {
+    let mut settings = session_core::SessionSettings::new("secret").unwrap();
+    settings.conflicts = session_core::Conflicts::Detect;
+    let built = session_core::SessionManager::build(settings, CookieStore::new);
+    match built {
+        Err(session_core::Error::Configuration(message)) => {
+            assert!(message.contains("SESSION_CONFLICTS"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}

@@ -11,4 +11,6 @@ pub(crate) struct Backend {
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) context: StoreContext,
     pub(crate) keys: Arc<dyn KeyGenerator>,
+    /// `SESSION_CONFLICTS=detect`, checked once against the store at start.
+    pub(crate) detect_conflicts: bool,
 }

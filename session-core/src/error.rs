@@ -36,6 +36,14 @@ pub enum Error {
          The user may have logged out in a concurrent request, for example."
     )]
     SessionDeleted,
+    /// A conflict-detecting save (`SESSION_CONFLICTS=detect`) found the stored session
+    /// changed by a concurrent request since this one loaded it. Nothing was written;
+    /// [`Session::modify`](crate::Session::modify) retries on fresh data, and the middleware
+    /// answers 409.
+    #[error(
+        "the session was changed by a concurrent request since it was loaded; nothing was saved"
+    )]
+    Conflict,
     /// A session key failed validation and never reached storage.
     #[error("invalid session key: {0}")]
     InvalidKey(#[from] InvalidKey),

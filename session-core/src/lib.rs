@@ -15,6 +15,10 @@
 //! - [`SessionSettings`]: Django's setting names and defaults, and a production preset
 //!   ([`SessionSettings::production`]); [`Clock`]: injectable time.
 //! - [`timeouts`]: idle and absolute timeouts, compatible with `django-session-timeout`.
+//! - [`Conflicts`]: `SESSION_CONFLICTS=detect` turns saves into compare-and-swap
+//!   ([`SessionStore::save_if_unchanged`]): a save over a concurrent request's change fails
+//!   with [`Error::Conflict`] instead of losing it, and [`Session::modify`] retries a
+//!   read-modify-write on fresh data. Off by default, as Django.
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};
@@ -83,6 +87,6 @@ pub use expiry::{Expiry, StoredExpiry};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
 pub use manager::{IntoSessionStore, SessionManager};
 pub use session::{ExpiryArgs, Session};
-pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
+pub use settings::{Conflicts, SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
 pub use timeouts::TimeoutSettings;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::key::{KeyGenerator, RandomKeys};
 use crate::session::Session;
 use crate::settings::SessionSettings;
@@ -78,14 +78,15 @@ impl SessionManager {
     /// on the system clock, or a [`StoreContext`] of your own, on a mock clock say).
     ///
     /// # Errors
-    /// Whatever `make_store` returns.
+    /// Whatever `make_store` returns; [`Error::Configuration`](crate::Error::Configuration)
+    /// under `SESSION_CONFLICTS=detect` over a store that cannot detect conflicts.
     pub fn build<S: IntoSessionStore>(
         context: impl Into<StoreContext>,
         make_store: impl FnOnce(StoreContext) -> Result<S>,
     ) -> Result<Self> {
         let context = context.into();
         let store = make_store(context.clone())?.into_session_store();
-        Ok(Self::assemble(store, context))
+        Self::assemble(store, context)
     }
 
     /// [`build`](Self::build) for engines that connect to a server.
@@ -102,24 +103,33 @@ impl SessionManager {
     /// ```
     ///
     /// # Errors
-    /// Whatever `make_store` returns.
+    /// Whatever `make_store` returns; [`Error::Configuration`](crate::Error::Configuration)
+    /// under `SESSION_CONFLICTS=detect` over a store that cannot detect conflicts.
     pub async fn connect<S: IntoSessionStore>(
         context: impl Into<StoreContext>,
         make_store: impl AsyncFnOnce(StoreContext) -> Result<S>,
     ) -> Result<Self> {
         let context = context.into();
         let store = make_store(context.clone()).await?.into_session_store();
-        Ok(Self::assemble(store, context))
+        Self::assemble(store, context)
     }
 
-    fn assemble(store: Arc<dyn SessionStore>, context: StoreContext) -> Self {
-        SessionManager {
+    fn assemble(store: Arc<dyn SessionStore>, context: StoreContext) -> Result<Self> {
+        let detect_conflicts = context.detects_conflicts();
+        if detect_conflicts && !store.supports_conflict_detection() {
+            return Err(Error::config(
+                "SESSION_CONFLICTS=detect needs an engine that can compare and swap, and this one \
+                 cannot (signed cookies keep no server state to compare with)",
+            ));
+        }
+        Ok(SessionManager {
             inner: Arc::new(Backend {
                 store,
                 context,
                 keys: Arc::new(RandomKeys),
+                detect_conflicts,
             }),
-        }
+        })
     }
 
     /// The same manager drawing new keys from `keys` (tests use this to force collisions).
@@ -129,6 +139,7 @@ impl SessionManager {
                 store: self.inner.store.clone(),
                 context: self.inner.context.clone(),
                 keys,
+                detect_conflicts: self.inner.detect_conflicts,
             }),
         }
     }

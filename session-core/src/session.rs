@@ -20,6 +20,9 @@ pub const TEST_COOKIE_NAME: &str = "testcookie";
 pub const TEST_COOKIE_VALUE: &str = "worked";
 /// How many fresh keys `create` tries before giving up with [`Error::KeyCollision`].
 pub const MAX_CREATE_ATTEMPTS: usize = 32;
+/// How many times [`Session::modify`] applies its change and saves before returning
+/// [`Error::Conflict`].
+pub const MAX_MODIFY_ATTEMPTS: u32 = 10;
 
 /// One request's session, as Django's `request.session`.
 ///
@@ -58,6 +61,29 @@ struct State {
     data: Option<Arc<SessionData>>,
     accessed: bool,
     modified: bool,
+    /// Under `SESSION_CONFLICTS=detect`: what the store holds as far as this handle knows.
+    base: Base,
+    /// Under `SESSION_CONFLICTS=detect`: nothing changed since this handle's last save.
+    synced: bool,
+}
+
+/// What a conflict-detecting save compares with.
+#[derive(Debug, Default, Clone)]
+enum Base {
+    /// Not loaded (or detection is off).
+    #[default]
+    Unknown,
+    /// The record as loaded or last saved, with the store's version.
+    Loaded(SessionRecord),
+    /// Created by this handle: nobody else knows the key before the response.
+    Fresh,
+}
+
+/// A random pause before retry `attempt` of [`Session::modify`]: up to 0.25 ms doubled per
+/// attempt (at most 8 ms), so that racing requests spread out.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let ceiling = 250u64 << attempt.min(5);
+    std::time::Duration::from_micros(rand::random_range(0..=ceiling))
 }
 
 /// Django's optional `modification=` and `expiry=` arguments of `get_expiry_age` and
@@ -172,7 +198,9 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub fn set_modified(&self) {
-        self.state().modified = true;
+        let mut state = self.state();
+        state.modified = true;
+        state.synced = false;
     }
 
     /// Django's `is_empty()`: true when there is no key and no loaded data. A session that
@@ -229,7 +257,12 @@ impl Session {
         let mut state = self.state();
         if state.data.is_none() {
             match loaded {
-                Some(record) => state.data = Some(record.shared_data().clone()),
+                Some(record) => {
+                    state.data = Some(record.shared_data().clone());
+                    if self.backend().detect_conflicts {
+                        state.base = Base::Loaded(record);
+                    }
+                }
                 None => {
                     // Unknown or expired keys are never adopted: the next save makes a new one.
                     if state.key.as_ref() == Some(&key) {
@@ -257,6 +290,7 @@ impl Session {
         let (result, changed) = write(data);
         if changed {
             state.modified = true;
+            state.synced = false;
         }
         Ok(result)
     }
@@ -635,6 +669,7 @@ impl Session {
         state.data = Some(Arc::default());
         state.accessed = true;
         state.modified = true;
+        state.synced = false;
     }
 
     /// Django's `flush()`: empties the data, deletes the stored session and drops the key
@@ -668,6 +703,7 @@ impl Session {
         let mut state = self.state();
         if state.key == key {
             state.key = None;
+            state.base = Base::Unknown;
         }
         Ok(())
     }
@@ -730,14 +766,26 @@ impl Session {
     /// # Ok(()) }
     /// ```
     ///
+    /// Under `SESSION_CONFLICTS=detect` the save succeeds only if the stored session is
+    /// still the one this handle loaded (or last saved); a save with nothing changed since
+    /// this handle's last save writes nothing, and one of a session this handle never
+    /// changed (a `SESSION_SAVE_EVERY_REQUEST` refresh) gives way to a concurrent change
+    /// without an error.
+    ///
     /// # Errors
     /// [`Error::Backend`] if the data had to be loaded and the store failed.
     /// [`Error::SessionDeleted`] if another request deleted the session meanwhile (a logout);
-    /// [`Error::KeyCollision`] if every fresh key tried for a new session was taken;
-    /// [`Error::TooLarge`] if the engine cannot keep the data. The stored copy is unchanged.
+    /// [`Error::Conflict`] (only under `SESSION_CONFLICTS=detect`) if another request changed
+    /// it meanwhile; [`Error::KeyCollision`] if every fresh key tried for a new session was
+    /// taken; [`Error::TooLarge`] if the engine cannot keep the data. The stored copy is
+    /// unchanged.
     pub async fn save(&self) -> Result<()> {
         if self.session_key().is_none() {
             return self.create().await;
+        }
+        let detect = self.backend().detect_conflicts;
+        if detect && self.state().synced {
+            return Ok(());
         }
         self.ensure_loaded().await?;
         let (key, data) = {
@@ -749,12 +797,108 @@ impl Session {
             return self.create().await;
         };
         let record = self.record_of(data);
+        if detect {
+            return self.save_detecting(key, record).await;
+        }
         let new_key = self.backend().store.save(&key, &record).await?;
         let mut state = self.state();
         if state.key.as_ref() == Some(&key) {
             state.key = Some(new_key);
         }
         Ok(())
+    }
+
+    /// `save` under `SESSION_CONFLICTS=detect`: compare-and-swap against what was loaded.
+    async fn save_detecting(&self, key: SessionKey, record: SessionRecord) -> Result<()> {
+        let store = &self.backend().store;
+        let base = self.state().base.clone();
+        let saved = match base {
+            Base::Loaded(loaded) => store.save_if_unchanged(&key, &record, &loaded).await,
+            Base::Fresh => store.save(&key, &record).await.map(|_| record),
+            // The data was replaced (`clear`) without being loaded: nothing read to protect.
+            Base::Unknown => match store.load(&key).await {
+                Ok(Some(current)) => store.save_if_unchanged(&key, &record, &current).await,
+                Ok(None) => Err(Error::SessionDeleted),
+                Err(error) => Err(error),
+            },
+        };
+        let mut state = self.state();
+        if state.key.as_ref() != Some(&key) {
+            return saved.map(drop);
+        }
+        match saved {
+            Ok(stored) => {
+                if !matches!(state.base, Base::Fresh) {
+                    state.base = Base::Loaded(stored);
+                }
+                state.synced = true;
+                Ok(())
+            }
+            // Nothing was changed here (a `SESSION_SAVE_EVERY_REQUEST` refresh): the other
+            // request's save already wrote the data and renewed the expiry.
+            Err(Error::Conflict) if !state.modified => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Django's read-modify-write, safe against concurrent requests: applies `change` to the
+    /// data and, under `SESSION_CONFLICTS=detect`, saves at once; when another request
+    /// changed the session meanwhile ([`Error::Conflict`]), reloads it and applies `change`
+    /// again, up to [`MAX_MODIFY_ATTEMPTS`] times with a short random pause between tries.
+    /// A counter incremented this way never loses an increment. Without detection it is a
+    /// plain change, saved by the middleware (or your `save`) as any other.
+    ///
+    /// Make every change of the request inside `change`: on a retry, changes made before
+    /// `modify` are dropped with the stale data.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> session_core::Result<()> {
+    /// # let mut settings = session_core::SessionSettings::new("secret")?;
+    /// # settings.conflicts = session_core::Conflicts::Detect;
+    /// # let sessions = session_core::SessionManager::build(settings, |ctx| {
+    /// #     Ok(session_conformance::ReferenceStore::open("doc-modify", ctx))
+    /// # })?;
+    /// # let first = sessions.session(None);
+    /// # first.save().await?;
+    /// # let key = first.session_key().unwrap();
+    /// let visits = sessions.session(Some(key.as_str())).modify(|data| {
+    ///     let visits = data.get("visits").and_then(|v| v.as_i64()).unwrap_or(0) + 1;
+    ///     data.insert("visits".into(), visits.into());
+    ///     visits
+    /// }).await?;
+    /// assert_eq!(visits, 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] after [`MAX_MODIFY_ATTEMPTS`] conflicting saves; otherwise as
+    /// [`save`](Self::save) (nothing is saved without detection, so only load errors).
+    pub async fn modify<R>(&self, mut change: impl FnMut(&mut SessionData) -> R) -> Result<R> {
+        if !self.backend().detect_conflicts {
+            return self.write(|data| (change(data), true)).await;
+        }
+        let mut attempt = 1;
+        loop {
+            let result = self.write(|data| (change(data), true)).await?;
+            match self.save().await {
+                Ok(()) => return Ok(result),
+                Err(Error::Conflict) if attempt < MAX_MODIFY_ATTEMPTS => {
+                    self.forget_data();
+                    tokio::time::sleep(retry_pause(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Drops the loaded data (and what it was loaded at), so the next access reloads.
+    fn forget_data(&self) {
+        let mut state = self.state();
+        state.data = None;
+        state.base = Base::Unknown;
+        state.synced = false;
     }
 
     /// Stores the current data (unloaded means empty) under a new key, retrying on key
@@ -767,9 +911,14 @@ impl Session {
             let candidate = self.backend().keys.generate();
             match store.create(&candidate, &record).await {
                 Ok(key) => {
+                    let detect = self.backend().detect_conflicts;
                     let mut state = self.state();
                     state.key = Some(key);
                     state.modified = true;
+                    if detect {
+                        state.base = Base::Fresh;
+                        state.synced = true;
+                    }
                     return Ok(());
                 }
                 Err(Error::KeyCollision) => {

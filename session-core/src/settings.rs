@@ -176,6 +176,52 @@ impl SameSite {
     }
 }
 
+/// `SESSION_CONFLICTS` (this library's setting, not Django's): what a save does when another
+/// request changed the stored session since this request loaded it.
+///
+/// ```
+/// use session_core::{Conflicts, SessionSettings};
+/// let mut settings = SessionSettings::new("secret")?;
+/// assert_eq!(settings.conflicts, Conflicts::Overwrite); // Django's behaviour
+/// settings.conflicts = "detect".parse()?;
+/// assert_eq!(settings.conflicts, Conflicts::Detect);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Conflicts {
+    /// The last save wins, as in Django: a concurrent change may be lost.
+    #[default]
+    Overwrite,
+    /// A save succeeds only if the stored session is still the one this request loaded;
+    /// otherwise it fails with [`Error::Conflict`] and nothing is written.
+    /// [`Session::modify`](crate::Session::modify) retries on fresh data.
+    Detect,
+}
+
+impl Conflicts {
+    /// The setting's value: `"overwrite"` or `"detect"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conflicts::Overwrite => "overwrite",
+            Conflicts::Detect => "detect",
+        }
+    }
+}
+
+impl std::str::FromStr for Conflicts {
+    type Err = Error;
+
+    fn from_str(value: &str) -> Result<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "overwrite" | "" => Ok(Conflicts::Overwrite),
+            "detect" => Ok(Conflicts::Detect),
+            other => Err(Error::config(format!(
+                "SESSION_CONFLICTS {other:?} is neither \"overwrite\" nor \"detect\""
+            ))),
+        }
+    }
+}
+
 /// Session settings with Django's names (`SESSION_COOKIE_AGE` is `cookie_age`, and so on)
 /// and Django's defaults.
 ///
@@ -214,6 +260,8 @@ pub struct SessionSettings {
     /// Refuse to serve (in `SessionLayer::new`) with a weak `SECRET_KEY`; false (a warning
     /// only). [`SessionSettings::production`] sets it.
     pub require_strong_secret: bool,
+    /// `SESSION_CONFLICTS` (not a Django setting): [`Conflicts::Overwrite`].
+    pub conflicts: Conflicts,
     secrets: Secrets,
 }
 
@@ -237,6 +285,7 @@ impl SessionSettings {
             save_every_request: false,
             timeouts: TimeoutSettings::default(),
             require_strong_secret: false,
+            conflicts: Conflicts::Overwrite,
             secrets,
         }
     }

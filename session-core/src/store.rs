@@ -14,16 +14,24 @@ use crate::expiry::StoredExpiry;
 use crate::key::{InvalidKey, SessionKey};
 use crate::settings::SessionSettings;
 
-/// One stored session: its data and when it expires.
+/// One stored session: its data, when it expires and, for conflict detection, the version
+/// it was loaded at.
 ///
 /// The struct is `#[non_exhaustive]` and built through [`SessionRecord::new`], so fields
-/// (a version for optimistic concurrency, say) can be added without breaking engines.
-/// Cloning is cheap: the data is shared.
-#[derive(Debug, Clone, PartialEq)]
+/// can be added without breaking engines. Cloning is cheap: the data is shared.
+/// Equality compares data and expiry, not the version.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SessionRecord {
     data: Arc<SessionData>,
     expires_at: DateTime<Utc>,
+    version: Option<Arc<str>>,
+}
+
+impl PartialEq for SessionRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data && self.expires_at == other.expires_at
+    }
 }
 
 impl SessionRecord {
@@ -32,7 +40,36 @@ impl SessionRecord {
         SessionRecord {
             data: data.into(),
             expires_at,
+            version: None,
         }
+    }
+
+    /// The same record, remembering `version`: what the store held when it was loaded or
+    /// saved (the encoded value, for the engines of this project), so that
+    /// [`SessionStore::save_if_unchanged`] can compare. See [`StoreContext::loaded`].
+    pub fn with_version(mut self, version: impl Into<Arc<str>>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The version this record was loaded or saved at, if the store gave one.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The version, or the configuration error of a record loaded without one (by a store
+    /// built without `SESSION_CONFLICTS=detect`): what an engine's
+    /// [`save_if_unchanged`](SessionStore::save_if_unchanged) compares against.
+    ///
+    /// # Errors
+    /// [`Error::Configuration`] when the record has no version.
+    pub fn expect_version(&self) -> Result<&str> {
+        self.version().ok_or_else(|| {
+            Error::config(
+                "a conflict-detecting save was given a session loaded without a version: \
+                 build the store with the same settings (SESSION_CONFLICTS=detect) as the sessions",
+            )
+        })
     }
 
     /// The session's key/value data.
@@ -92,6 +129,11 @@ impl SessionRecord {
 ///
 /// A client-side engine (signed cookies) keeps no state: its key *is* the signed data, so
 /// `create` and `save` return the new key, `exists` is false and `delete` does nothing.
+///
+/// Optional: [`save_if_unchanged`](Self::save_if_unchanged) and
+/// [`supports_conflict_detection`](Self::supports_conflict_detection), the compare-and-swap
+/// that `SESSION_CONFLICTS=detect` needs (conformance group `conflicts`). Their defaults
+/// keep an engine without them compiling and working with the setting off.
 #[async_trait]
 pub trait SessionStore: Send + Sync + Debug {
     /// Validates a key that came from a client. The default accepts only what this project
@@ -119,6 +161,38 @@ pub trait SessionStore: Send + Sync + Debug {
 
     /// Removes expired sessions and returns how many were removed.
     async fn clear_expired(&self) -> Result<u64>;
+
+    /// True if this engine implements [`save_if_unchanged`](Self::save_if_unchanged), so
+    /// that sessions can run with `SESSION_CONFLICTS=detect`.
+    /// [`SessionManager`](crate::SessionManager) refuses that setting at start over a store
+    /// that answers false (the default; signed cookies, which keep no server state, too).
+    fn supports_conflict_detection(&self) -> bool {
+        false
+    }
+
+    /// Compare-and-swap: replaces the session under `key` with `record` only if the store
+    /// still holds what `loaded` was loaded (or last saved) at, atomically. Returns the
+    /// record as now stored, carrying its new version for the next conditional save.
+    ///
+    /// With `SESSION_CONFLICTS=detect` in the context's settings, `load` attaches a version
+    /// to what it returns ([`StoreContext::loaded`]); engines of this project use the
+    /// encoded value they store, so Django's table needs no extra column.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if the stored session changed since `loaded`;
+    /// [`Error::SessionDeleted`] if it is gone; the default implementation returns
+    /// [`Error::Configuration`] (the engine cannot detect conflicts).
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let _ = (key, record, loaded);
+        Err(Error::config(
+            "this session engine cannot detect conflicting saves; unset SESSION_CONFLICTS",
+        ))
+    }
 }
 
 /// What an engine needs from the application: the settings (cookie name and age, secrets),
@@ -174,6 +248,33 @@ impl StoreContext {
     /// The stored-session codec.
     pub fn codec(&self) -> &SessionCodec {
         &self.codec
+    }
+
+    /// True under `SESSION_CONFLICTS=detect`: `load` must then attach versions.
+    pub fn detects_conflicts(&self) -> bool {
+        self.settings.conflicts == crate::settings::Conflicts::Detect
+    }
+
+    /// What `load` returns for a `record` read from `stored` (the value as the backend holds
+    /// it): the record with `stored` as its version under `SESSION_CONFLICTS=detect`, the
+    /// record alone otherwise (no copy on that path).
+    ///
+    /// ```
+    /// use session_core::{Conflicts, SessionRecord, SessionSettings, StoreContext};
+    /// let mut settings = SessionSettings::new("secret")?;
+    /// settings.conflicts = Conflicts::Detect;
+    /// let ctx = StoreContext::new(settings);
+    /// let stored = ctx.encode(&serde_json::Map::new())?;
+    /// let record = ctx.loaded(ctx.decode_record(&stored).unwrap(), &stored);
+    /// assert_eq!(record.version(), Some(stored.as_str()));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn loaded(&self, record: SessionRecord, stored: &str) -> SessionRecord {
+        if self.detects_conflicts() {
+            record.with_version(stored)
+        } else {
+            record
+        }
     }
 
     /// Encodes data as Django's stored sessions, timestamped now.

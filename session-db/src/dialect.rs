@@ -74,6 +74,11 @@ pub struct Statements {
     pub migrate: Vec<Arc<str>>,
     pub insert: Arc<str>,
     pub update: Arc<str>,
+    /// `update` only while `session_data` is still the value bound last (byte for byte):
+    /// the compare-and-swap of `SESSION_CONFLICTS=detect`.
+    pub update_if: Arc<str>,
+    /// The stored `session_data`, expired or not.
+    pub current: Arc<str>,
     pub load: Arc<str>,
     pub exists: Arc<str>,
     pub delete: Arc<str>,
@@ -89,7 +94,7 @@ impl Statements {
         let t = dialect.quote(table);
         let [key, data, expire] =
             ["session_key", "session_data", "expire_date"].map(|c| dialect.quote(c));
-        let p = dialect.params(3);
+        let p = dialect.params(4);
         // Django's index name for its own table, a readable one for others.
         let index_name = if table == "django_session" {
             "django_session_expire_date_a5c62663".to_owned()
@@ -135,6 +140,18 @@ impl Statements {
                 "UPDATE {t} SET {data} = {}, {expire} = {} WHERE {key} = {}",
                 p[0], p[1], p[2]
             )),
+            update_if: arc(format!(
+                "UPDATE {t} SET {data} = {}, {expire} = {} WHERE {key} = {} AND {data} = {}",
+                p[0],
+                p[1],
+                p[2],
+                match dialect {
+                    // MySQL's text comparison ignores case and trailing spaces.
+                    Dialect::MySql => format!("CAST({} AS BINARY)", p[3]),
+                    _ => p[3].clone(),
+                }
+            )),
+            current: arc(format!("SELECT {data} FROM {t} WHERE {key} = {}", p[0])),
             load: arc(format!(
                 "SELECT {data}, {expire} FROM {t} WHERE {key} = {} AND {expire} > {}",
                 p[0], p[1]

@@ -89,6 +89,22 @@ impl DbStore {
         .await
     }
 
+    /// The stored `session_data` under `key`, expired or not.
+    async fn current_data(&self, key: &SessionKey) -> Result<Option<String>> {
+        self.bounded("reading a session", async {
+            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+                let row = sqlx::query(AssertSqlSafe(self.sql.current.clone()))
+                    .bind(key.as_str())
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(failed("reading a session"))?;
+                row.map(|row| row.try_get(0).map_err(failed("reading session_data")))
+                    .transpose()
+            })
+        })
+        .await
+    }
+
     /// Closes the pools, waiting (up to the deadline) for connections in use.
     pub async fn close(&self) {
         let closed = self
@@ -206,11 +222,54 @@ impl SessionStore for DbStore {
                 }))
             })
             .await?;
-        Ok(row.and_then(|(data, expires_at)| {
-            self.ctx
-                .decode(&data)
-                .map(|data| SessionRecord::new(data, expires_at))
+        Ok(row.and_then(|(stored, expires_at)| {
+            self.ctx.decode(&stored).map(|data| {
+                self.ctx
+                    .loaded(SessionRecord::new(data, expires_at), &stored)
+            })
         }))
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        true
+    }
+
+    /// `UPDATE ... WHERE session_key = ? AND session_data = ?` with the value loaded: Django's
+    /// table as it is, no version column.
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let expected = loaded.expect_version()?;
+        let encoded = self.ctx.encode(record.data())?;
+        let updated = self
+            .bounded("updating a session", async {
+                Ok(on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                    sqlx::query(AssertSqlSafe(self.sql.update_if.clone()))
+                        .bind(&encoded)
+                        .bind(to_db(record.expires_at()))
+                        .bind(key.as_str())
+                        .bind(expected)
+                        .execute(pool)
+                        .await
+                        .map_err(failed("updating a session"))?
+                        .rows_affected()
+                }))
+            })
+            .await?;
+        if updated == 0 {
+            // MySQL counts changed rows: an update of the loaded value to itself reports 0
+            // too. Another request having written these very bytes is still a conflict:
+            // two increments of 5 both write 6.
+            match self.current_data(key).await? {
+                None => return Err(Error::SessionDeleted),
+                Some(current) if current == expected && expected == encoded => {}
+                Some(_) => return Err(Error::Conflict),
+            }
+        }
+        Ok(record.clone().with_version(encoded))
     }
 
     async fn clear_expired(&self) -> Result<u64> {

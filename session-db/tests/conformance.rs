@@ -20,7 +20,7 @@ async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_
 
 session_conformance::suite!(
     sqlite_file,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         store(format!("sqlite://{}", path.display()), &env).await
@@ -29,7 +29,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     sqlite_memory,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move {
         store(
             format!("sqlite:file:{}?mode=memory&cache=shared", env.namespace()),
@@ -41,12 +41,12 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     postgres,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move { store(common::pg_url(), &env).await }
 );
 
 session_conformance::suite!(
     mariadb,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move { store(common::mysql_url(), &env).await }
 );

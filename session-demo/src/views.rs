@@ -145,10 +145,16 @@ pub async fn logout(session: Session) -> Result<Redirect, SessionError> {
     Ok(Redirect::to("/"))
 }
 
-/// `/visit`: the visit counter.
+/// `/visit`: the visit counter. With `SESSION_CONFLICTS=detect`, concurrent visits of one
+/// session never lose an increment: [`Session::modify`] retries on fresh data.
 pub async fn visit(session: Session) -> Page {
-    let visit = session.get::<i64>("visit").await?.unwrap_or(0) + 1;
-    session.insert("visit", visit).await?;
+    let visit = session
+        .modify(|data| {
+            let visit = data.get("visit").and_then(|v| v.as_i64()).unwrap_or(0) + 1;
+            data.insert("visit".into(), visit.into());
+            visit
+        })
+        .await?;
     Ok(page("Visit", &format!("<p>Visit count:{visit}</p>")))
 }
 

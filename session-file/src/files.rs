@@ -4,6 +4,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
@@ -17,12 +18,14 @@ pub const TEMP_INFIX: &str = "_out_";
 pub const MAX_FILE_SIZE: usize = 1 << 20;
 
 /// What a write must do if the target exists or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// Fail with `AlreadyExists` if the file exists.
     CreateNew,
     /// Fail with `NotFound` if the file does not exist; replace it otherwise.
     ReplaceExisting,
+    /// Replace the file only if its content is still these bytes (compare-and-swap).
+    ReplaceUnchanged(Arc<[u8]>),
 }
 
 /// How a write ended, when the file system did not fail.
@@ -34,6 +37,8 @@ pub enum Written {
     Exists,
     /// [`Mode::ReplaceExisting`]: there was no file to replace; nothing was written.
     Missing,
+    /// [`Mode::ReplaceUnchanged`]: the file holds something else; nothing was written.
+    Changed,
 }
 
 /// What is under a session file's name.
@@ -86,6 +91,18 @@ pub fn write(
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Written::Missing),
                 Err(e) => return Err(e),
                 Ok(_) => {}
+            }
+            temp.persist(path).map_err(|e| e.error)?;
+            Ok(Written::Done)
+        }
+        Mode::ReplaceUnchanged(expected) => {
+            let _lock = DirLock::take(dir)?;
+            match read(path)? {
+                Entry::Missing | Entry::Refused(_) => return Ok(Written::Missing),
+                Entry::File { content, .. } if *content != *expected => {
+                    return Ok(Written::Changed);
+                }
+                Entry::File { .. } => {}
             }
             temp.persist(path).map_err(|e| e.error)?;
             Ok(Written::Done)

@@ -91,12 +91,8 @@ impl FileStore {
         .map_err(io::Error::other)?
     }
 
-    async fn write(
-        &self,
-        key: &SessionKey,
-        record: &SessionRecord,
-        mode: Mode,
-    ) -> Result<SessionKey> {
+    /// Writes `record` under `key` as `mode` says; returns the file's new content.
+    async fn write(&self, key: &SessionKey, record: &SessionRecord, mode: Mode) -> Result<String> {
         let content = self.inner.ctx.encode(record.data())?;
         if content.len() > MAX_FILE_SIZE {
             return Err(Error::TooLarge {
@@ -106,14 +102,17 @@ impl FileStore {
         }
         let modified = self.inner.ctx.now();
         let path = self.inner.path(key);
-        let written = self
-            .blocking(move |_| files::write(&path, content.as_bytes(), modified, mode))
+        let (written, content) = self
+            .blocking(move |_| {
+                files::write(&path, content.as_bytes(), modified, mode).map(|w| (w, content))
+            })
             .await
             .map_err(failed(key, "writing a session file"))?;
         match written {
-            Written::Done => Ok(key.clone()),
+            Written::Done => Ok(content),
             Written::Exists => Err(Error::KeyCollision),
             Written::Missing => Err(Error::SessionDeleted),
+            Written::Changed => Err(Error::Conflict),
         }
     }
 }
@@ -155,7 +154,7 @@ impl Inner {
         };
         let record = self.ctx.decode(text).map(|data| {
             let expires_at = self.ctx.expiry_date(&data, modified);
-            SessionRecord::new(data, expires_at)
+            self.ctx.loaded(SessionRecord::new(data, expires_at), text)
         });
         Ok(Some((record, modified)))
     }
@@ -219,11 +218,31 @@ impl SessionStore for FileStore {
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
-        self.write(key, record, Mode::CreateNew).await
+        self.write(key, record, Mode::CreateNew).await?;
+        Ok(key.clone())
     }
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
-        self.write(key, record, Mode::ReplaceExisting).await
+        self.write(key, record, Mode::ReplaceExisting).await?;
+        Ok(key.clone())
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        true
+    }
+
+    /// The replacement's usual lock, plus a comparison of the file with the value loaded.
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let expected = Arc::from(loaded.expect_version()?.as_bytes());
+        let content = self
+            .write(key, record, Mode::ReplaceUnchanged(expected))
+            .await?;
+        Ok(record.clone().with_version(content))
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {

@@ -8,7 +8,7 @@ use session_file::FileStore;
 
 session_conformance::suite!(
     file_store,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, conflicts, clock, clear_expired],
     |env: Env| async move {
         let store = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
         Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(store))

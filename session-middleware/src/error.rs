@@ -4,8 +4,9 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
 /// A [`session_core::Error`] that a handler can return: `?` converts into it.
-/// A session deleted by a concurrent request is 400 (Django's `SessionInterrupted`),
-/// anything else 500; the details go to the log, not to the client.
+/// A session deleted by a concurrent request is 400 (Django's `SessionInterrupted`), one
+/// changed by a concurrent request under `SESSION_CONFLICTS=detect` 409, anything else 500;
+/// the details go to the log, not to the client.
 #[derive(Debug)]
 pub struct SessionError(pub session_core::Error);
 
@@ -21,6 +22,14 @@ impl IntoResponse for SessionError {
             session_core::Error::SessionDeleted => {
                 tracing::warn!(target: "session_middleware", "{}", self.0);
                 (StatusCode::BAD_REQUEST, "The session was interrupted.").into_response()
+            }
+            session_core::Error::Conflict => {
+                tracing::info!(target: "session_middleware", "{}", self.0);
+                (
+                    StatusCode::CONFLICT,
+                    "The session was changed by a concurrent request.",
+                )
+                    .into_response()
             }
             error => {
                 tracing::error!(target: "session_middleware", %error, "session error in a handler");

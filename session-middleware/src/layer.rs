@@ -28,6 +28,7 @@ use crate::{cookie, vary};
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     sessions: SessionManager,
+    conflict_status: StatusCode,
 }
 
 impl SessionLayer {
@@ -41,7 +42,25 @@ impl SessionLayer {
     /// [`Error::Configuration`] as above.
     pub fn new(sessions: SessionManager) -> Result<Self, Error> {
         sessions.settings().startup_check()?;
-        Ok(SessionLayer { sessions })
+        Ok(SessionLayer {
+            sessions,
+            conflict_status: StatusCode::CONFLICT,
+        })
+    }
+
+    /// The status of a response whose session could not be saved because another request
+    /// changed it meanwhile (`SESSION_CONFLICTS=detect`): 409 Conflict unless set here
+    /// (503 with a `Retry-After` of your own, say).
+    ///
+    /// ```
+    /// # fn demo(sessions: session_core::SessionManager) -> session_core::Result<()> {
+    /// let layer = session_middleware::SessionLayer::new(sessions)?
+    ///     .conflict_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    /// # Ok(()) }
+    /// ```
+    pub fn conflict_status(mut self, status: StatusCode) -> Self {
+        self.conflict_status = status;
+        self
     }
 }
 
@@ -52,6 +71,7 @@ impl<S> Layer<S> for SessionLayer {
         SessionService {
             inner,
             sessions: self.sessions.clone(),
+            conflict_status: self.conflict_status,
         }
     }
 }
@@ -61,6 +81,7 @@ impl<S> Layer<S> for SessionLayer {
 pub struct SessionService<S> {
     inner: S,
     sessions: SessionManager,
+    conflict_status: StatusCode,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -89,6 +110,7 @@ where
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let sessions = self.sessions.clone();
+        let conflict_status = self.conflict_status;
         Box::pin(async move {
             let timeouts = &sessions.settings().timeouts;
             let timed_out = if incoming.is_some() && timeouts.is_enabled() {
@@ -114,6 +136,10 @@ where
                 Err(Error::SessionDeleted) => {
                     tracing::warn!(target: "session_middleware", "{}", Error::SessionDeleted);
                     Ok(replacement(StatusCode::BAD_REQUEST))
+                }
+                Err(Error::Conflict) => {
+                    tracing::info!(target: "session_middleware", "{}", Error::Conflict);
+                    Ok(replacement(conflict_status))
                 }
                 Err(error) => {
                     tracing::error!(target: "session_middleware", %error, "could not save the session");

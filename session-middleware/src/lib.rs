@@ -33,7 +33,11 @@
 //!   the response is a 5xx, and the cookie is set with `Max-Age`/`expires` (none for
 //!   browser-close sessions), `Domain`, `Path`, `Secure`, `HttpOnly`, `SameSite`;
 //! - a session deleted by a concurrent request (a logout) turns the response into 400; a
-//!   backend failure while saving turns it into 500 (both logged).
+//!   backend failure while saving turns it into 500 (both logged);
+//! - under `SESSION_CONFLICTS=detect`, a session another request changed since this one
+//!   loaded it is not saved and the response becomes 409 Conflict
+//!   ([`SessionLayer::conflict_status`] changes the status). Handlers that must not fail
+//!   this way update with [`Session::modify`], which retries on fresh data.
 //!
 //! Beyond Django: an incoming key that turns out unknown is never saved as an empty
 //! session with `save_every_request`; its cookie is deleted instead. And before the handler,

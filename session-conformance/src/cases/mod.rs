@@ -6,6 +6,7 @@
 mod client;
 mod clock;
 mod codec;
+mod conflicts;
 mod dict;
 mod expiry;
 mod keys;
@@ -16,6 +17,7 @@ mod support;
 pub use client::*;
 pub use clock::*;
 pub use codec::*;
+pub use conflicts::*;
 pub use dict::*;
 pub use expiry::*;
 pub use keys::*;
@@ -72,6 +74,14 @@ macro_rules! __cases {
     ($mode:ident logout_wins) => {
         $crate::__emit! {$mode logout_wins:
             concurrent_delete_is_never_undone
+        }
+    };
+    ($mode:ident conflicts) => {
+        $crate::__emit! {$mode conflicts:
+            conflicting_save_is_refused a_refused_save_stays_refused store_compare_and_swap
+            successive_saves_of_one_request an_unchanged_session_gives_way
+            conflicting_save_after_delete_is_session_deleted concurrent_modify_loses_nothing
+            without_detection_the_last_save_wins
         }
     };
     ($mode:ident clock) => {
