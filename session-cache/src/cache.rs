@@ -47,6 +47,29 @@ pub trait Cache: Send + Sync + Debug {
 
     /// Removes `key`; a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
+
+    /// True when [`scan`](Self::scan) works: the cache can list its keys (Redis, the
+    /// in-process cache; not memcached, nor Redis Cluster).
+    fn can_scan(&self) -> bool {
+        false
+    }
+
+    /// About `count` keys starting with `prefix`, from `cursor` (`None`: the beginning),
+    /// and the cursor of the rest (`None`: the end). A key may come twice.
+    ///
+    /// # Errors
+    /// A backend failure, or a configuration error from a cache that cannot list its keys.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let _ = (prefix, cursor, count);
+        Err(session_core::Error::config(
+            "this cache cannot list its keys: sessions can be listed and copied from db, file, Redis (not Cluster) and in-process engines",
+        ))
+    }
 }
 
 #[async_trait]
@@ -69,5 +92,18 @@ impl<C: Cache + ?Sized> Cache for Arc<C> {
 
     async fn delete(&self, key: &str) -> Result<()> {
         (**self).delete(key).await
+    }
+
+    fn can_scan(&self) -> bool {
+        (**self).can_scan()
+    }
+
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        (**self).scan(prefix, cursor, count).await
     }
 }

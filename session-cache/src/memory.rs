@@ -119,6 +119,30 @@ impl<V: Weigh + Clone + Send + Sync + 'static> Entries<V> {
             .await;
     }
 
+    /// Up to `limit` live entries whose key starts with `prefix` and sorts after `after`,
+    /// in key order.
+    pub(crate) fn entries_after(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Vec<(String, V)> {
+        let mut found: Vec<(String, V)> = self
+            .moka
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix) && key.as_str() > after)
+            .map(|(key, entry)| ((*key).clone(), entry.value))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.truncate(limit);
+        found
+    }
+
+    /// Every live entry's value.
+    pub(crate) fn values(&self) -> impl Iterator<Item = V> + '_ {
+        self.moka.iter().map(|(_, entry)| entry.value)
+    }
+
     #[cfg(test)]
     pub(crate) async fn settle(&self) -> u64 {
         self.moka.run_pending_tasks().await;
@@ -182,6 +206,28 @@ impl Cache for MemoryCache {
     async fn delete(&self, key: &str) -> Result<()> {
         self.entries.delete(key).await;
         Ok(())
+    }
+
+    fn can_scan(&self) -> bool {
+        true
+    }
+
+    /// In key order; the cursor is the last key listed.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let count = count.max(1);
+        let keys: Vec<String> = self
+            .entries
+            .entries_after(prefix, cursor.unwrap_or(""), count)
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        let next = (keys.len() == count).then(|| keys[count - 1].clone());
+        Ok((keys, next))
     }
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use session_core::{
-    Error, Result, SecretKey, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SecretKey, SessionInventory, SessionKey, SessionRecord,
+    SessionStore, StoreContext, async_trait,
 };
 
 use crate::memory::{DEFAULT_CAPACITY_BYTES, Entries, Weigh};
@@ -176,6 +177,38 @@ impl SessionStore for MemoryStore {
     /// Entries expire by themselves: nothing to do.
     async fn clear_expired(&self) -> Result<u64> {
         Ok(0)
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+}
+
+/// Keys in key order, the cursor being the last key listed; `count` leaves out sessions
+/// expired on the context's clock and those of a secret this store does not accept.
+#[async_trait]
+impl SessionInventory for MemoryStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let limit = limit.max(1);
+        let found = self
+            .entries
+            .entries_after("", from.map_or("", Cursor::as_str), limit);
+        let next = (found.len() == limit).then(|| Cursor::new(found[limit - 1].0.clone()));
+        let keys = found
+            .iter()
+            .filter(|(_, stored)| self.secrets.contains(&stored.secret))
+            .filter_map(|(key, _)| SessionKey::parse(key).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        Ok(self
+            .entries
+            .values()
+            .filter(|s| self.secrets.contains(&s.secret) && !s.record.is_expired(now))
+            .count() as u64)
     }
 }
 

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, async_trait,
 };
 
 use crate::cache::Cache;
@@ -169,5 +170,35 @@ impl<C: Cache> SessionStore for CacheStore<C> {
     /// The cache expires entries by itself: nothing to do.
     async fn clear_expired(&self) -> Result<u64> {
         Ok(0)
+    }
+
+    /// On caches that list their keys ([`Cache::can_scan`]).
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        self.cache
+            .can_scan()
+            .then_some(self as &dyn SessionInventory)
+    }
+}
+
+/// The cache's keys under the prefix ([`Cache::scan`]); entries the cache has expired are
+/// gone, so `count` counts the distinct keys listed. Keys under the prefix that are not
+/// session keys (another application's) are skipped.
+#[async_trait]
+impl<C: Cache> SessionInventory for CacheStore<C> {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let (keys, next) = self
+            .cache
+            .scan(&self.prefix, from.map(Cursor::as_str), limit)
+            .await?;
+        let keys = keys
+            .iter()
+            .filter_map(|k| SessionKey::parse(k.strip_prefix(self.prefix.as_str())?).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next.map(Cursor::new)))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let keys = session_core::inventory::all_keys(self, 1000).await?;
+        Ok(keys.len() as u64)
     }
 }

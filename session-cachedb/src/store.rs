@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use session_cache::{Cache, CacheStore};
 use session_core::{
-    Error, InvalidKey, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Error, InvalidKey, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, async_trait,
 };
 
 /// Django's key prefix for the cached_db engine (`backends.cached_db.KEY_PREFIX`).
@@ -133,5 +134,10 @@ impl<C: Cache> SessionStore for CachedDbStore<C> {
 
     async fn clear_expired(&self) -> Result<u64> {
         self.store.clear_expired().await
+    }
+
+    /// The persistent store's: it holds every session, the cache only some.
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        self.store.inventory()
     }
 }

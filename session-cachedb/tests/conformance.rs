@@ -61,7 +61,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_sqlite,
-    [server, clock, clear_expired],
+    [server, clock, clear_expired, inventory, inventory_clock],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         let sqlite = db(format!("sqlite://{}?mode=rwc", path.display()), &env).await?;
@@ -82,7 +82,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_file,
-    [server, clock, clear_expired],
+    [server, clock, clear_expired, inventory, inventory_clock],
     |env: Env| async move {
         let files = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
         cached(memory(), Arc::new(files), &env)

@@ -55,7 +55,12 @@
 //!   expiry boundary, integer and datetime expiry, expired keys never adopted;
 //! - `clear_expired`: stores whose `clear_expired` removes expired sessions itself and
 //!   counts them (not those whose backend expires entries natively);
-//! - `client`: client-side stores (signed cookies): the key is the data.
+//! - `client`: client-side stores (signed cookies): the key is the data;
+//! - `inventory`: stores that list and count their sessions
+//!   ([`SessionInventory`](session_core::SessionInventory)): every key in batches of any
+//!   size, counts after creates and deletes;
+//! - `inventory_clock`: stores whose count leaves out sessions expired on the injected
+//!   clock (not those a cache server expires on its own clock).
 //!
 //! The cases port every applicable test of Django's `SessionTestsMixin` and
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
@@ -86,7 +91,8 @@ pub use reference::ReferenceStore;
 /// Expands to one `#[test]` per case of the common cases and of each listed group.
 ///
 /// `suite!(name, [groups...], constructor)`: `name` becomes a module, the groups are any of
-/// `server`, `logout_wins`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
+/// `server`, `logout_wins`, `clock`, `clear_expired`, `client`, `inventory`,
+/// `inventory_clock`, and the constructor is an async closure taking an [`Env`]
 /// and returning `Result<Arc<dyn SessionStore>, impl Display>`.
 #[macro_export]
 macro_rules! suite {
@@ -110,7 +116,8 @@ macro_rules! suite {
 pub struct Case {
     /// The case's name (also its test's name).
     pub name: &'static str,
-    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired` or `client`.
+    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired`, `client`, `inventory`
+    /// or `inventory_clock`.
     pub group: &'static str,
     /// Runs the case; panics on failure.
     pub run: fn(Harness) -> BoxFuture<'static, ()>,
@@ -122,6 +129,8 @@ const LOGOUT_WINS: &[Case] = __cases!(table logout_wins);
 const CLOCK: &[Case] = __cases!(table clock);
 const CLEAR_EXPIRED: &[Case] = __cases!(table clear_expired);
 const CLIENT: &[Case] = __cases!(table client);
+const INVENTORY: &[Case] = __cases!(table inventory);
+const INVENTORY_CLOCK: &[Case] = __cases!(table inventory_clock);
 
 /// The common cases plus those of `groups`.
 pub fn cases(groups: &[&str]) -> Vec<Case> {
@@ -133,6 +142,8 @@ pub fn cases(groups: &[&str]) -> Vec<Case> {
             "clock" => CLOCK,
             "clear_expired" => CLEAR_EXPIRED,
             "client" => CLIENT,
+            "inventory" => INVENTORY,
+            "inventory_clock" => INVENTORY_CLOCK,
             other => panic!("unknown conformance group {other:?}"),
         });
     }
@@ -222,11 +233,18 @@ mod tests {
                 assert!(defined.insert(name.clone()), "{name} is defined twice");
             }
         }
-        let listed: Vec<_> =
-            super::cases(&["server", "logout_wins", "clock", "clear_expired", "client"])
-                .iter()
-                .map(|case| case.name.to_owned())
-                .collect();
+        let listed: Vec<_> = super::cases(&[
+            "server",
+            "logout_wins",
+            "clock",
+            "clear_expired",
+            "client",
+            "inventory",
+            "inventory_clock",
+        ])
+        .iter()
+        .map(|case| case.name.to_owned())
+        .collect();
         let registered: BTreeSet<_> = listed.iter().cloned().collect();
         assert_eq!(registered.len(), listed.len(), "a case is listed twice");
         let unlisted: Vec<_> = defined.difference(&registered).collect();

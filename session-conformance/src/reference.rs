@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, async_trait,
 };
 
 type Table = Arc<Mutex<HashMap<String, Row>>>;
@@ -101,5 +102,33 @@ impl SessionStore for ReferenceStore {
         let before = rows.len();
         rows.retain(|_, row| row.expires_at >= now);
         Ok((before - rows.len()) as u64)
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+}
+
+/// Keys in key order; the cursor is the last key listed.
+#[async_trait]
+impl SessionInventory for ReferenceStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let after = from.map_or("", Cursor::as_str);
+        let mut keys: Vec<&String> = Vec::new();
+        let rows = self.rows();
+        keys.extend(rows.keys().filter(|k| k.as_str() > after));
+        keys.sort();
+        keys.truncate(limit.max(1));
+        let next = (keys.len() == limit.max(1)).then(|| Cursor::new(keys[keys.len() - 1].clone()));
+        let keys = keys
+            .into_iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        Ok(self.rows().values().filter(|r| r.expires_at > now).count() as u64)
     }
 }

@@ -60,6 +60,8 @@ pub mod error;
 pub mod expiry;
 #[cfg(feature = "axum")]
 mod extract;
+pub mod hashed_keys;
+pub mod inventory;
 pub mod key;
 pub mod manager;
 pub mod security_log;
@@ -76,6 +78,8 @@ pub use clock::{Clock, MockClock, SharedClock, SystemClock};
 pub use codec::{SESSION_SALT, SessionCodec};
 pub use error::{Error, Result};
 pub use expiry::{Expiry, StoredExpiry};
+pub use hashed_keys::HashedKeys;
+pub use inventory::{Cursor, KeyBatch, SessionInventory};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
 pub use manager::{IntoSessionStore, SessionManager};
 pub use session::{ExpiryArgs, Session};

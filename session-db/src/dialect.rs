@@ -81,6 +81,11 @@ pub struct Statements {
     pub clear_batch: Arc<str>,
     /// Removes the table (and its index), if it exists.
     pub drop_table: Arc<str>,
+    /// Keys after the first bound key, unexpired at the second bound time, in key order,
+    /// at most the third bound number.
+    pub list_keys: Arc<str>,
+    /// How many sessions are unexpired at the bound time.
+    pub count: Arc<str>,
 }
 
 impl Statements {
@@ -143,6 +148,14 @@ impl Statements {
             delete: arc(format!("DELETE FROM {t} WHERE {key} = {}", p[0])),
             clear_batch: arc(clear_batch),
             drop_table: arc(format!("DROP TABLE IF EXISTS {t}")),
+            list_keys: arc(format!(
+                "SELECT {key} FROM {t} WHERE {key} > {} AND {expire} > {} ORDER BY {key} LIMIT {}",
+                p[0], p[1], p[2]
+            )),
+            count: arc(format!(
+                "SELECT COUNT(*) FROM {t} WHERE {expire} > {}",
+                p[0]
+            )),
         }
     }
 }

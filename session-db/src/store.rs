@@ -6,7 +6,8 @@ use std::time::Duration;
 use sqlx::{AssertSqlSafe, Row};
 
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, async_trait,
 };
 
 use crate::config::DbConfig;
@@ -234,6 +235,56 @@ impl SessionStore for DbStore {
                 return Ok(removed);
             }
         }
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+}
+
+/// Unexpired keys in key order (the primary key's index); the cursor is the last key.
+/// Rows whose key is not a valid session key (written by something else) are skipped.
+#[async_trait]
+impl SessionInventory for DbStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let now = self.ctx.now();
+        let after = from.map_or("", Cursor::as_str).to_owned();
+        let limit = limit.clamp(1, 100_000);
+        let rows: Vec<String> = self
+            .bounded("listing sessions", async {
+                Ok(on_pool!(&self.pools, reader, |pool, to_db, _from_db| {
+                    sqlx::query_scalar(AssertSqlSafe(self.sql.list_keys.clone()))
+                        .bind(&after)
+                        .bind(to_db(now))
+                        .bind(limit as i64)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(failed("listing sessions"))?
+                }))
+            })
+            .await?;
+        let next = (rows.len() == limit).then(|| Cursor::new(rows[rows.len() - 1].clone()));
+        let keys = rows
+            .iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        let count: i64 = self
+            .bounded("counting sessions", async {
+                Ok(on_pool!(&self.pools, reader, |pool, to_db, _from_db| {
+                    sqlx::query_scalar(AssertSqlSafe(self.sql.count.clone()))
+                        .bind(to_db(now))
+                        .fetch_one(pool)
+                        .await
+                        .map_err(failed("counting sessions"))?
+                }))
+            })
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }
 

@@ -8,6 +8,7 @@ mod clock;
 mod codec;
 mod dict;
 mod expiry;
+mod inventory;
 mod keys;
 mod lifecycle;
 mod server;
@@ -18,6 +19,7 @@ pub use clock::*;
 pub use codec::*;
 pub use dict::*;
 pub use expiry::*;
+pub use inventory::*;
 pub use keys::*;
 pub use lifecycle::*;
 pub use server::*;
@@ -85,6 +87,18 @@ macro_rules! __cases {
     ($mode:ident clear_expired) => {
         $crate::__emit! {$mode clear_expired:
             clear_expired_counts clear_expired_keeps_live_sessions
+        }
+    };
+    ($mode:ident inventory) => {
+        $crate::__emit! {$mode inventory:
+            inventory_of_empty_store inventory_lists_every_session_in_batches
+            inventory_batches_of_one inventory_listed_keys_load
+            inventory_count_follows_creates_and_deletes
+        }
+    };
+    ($mode:ident inventory_clock) => {
+        $crate::__emit! {$mode inventory_clock:
+            inventory_count_skips_expired
         }
     };
     ($mode:ident client) => {
