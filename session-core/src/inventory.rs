@@ -86,7 +86,7 @@ pub trait SessionInventory: Send + Sync {
 /// session.insert("a", 1).await?;
 /// session.save().await?;
 /// let listed = inventory::all_keys(sessions.store().inventory().unwrap(), 100).await?;
-/// assert_eq!(listed, [session.session_key().unwrap()]);
+/// assert_eq!(listed, [session.session_key().unwrap().as_str()]);
 /// # Ok(()) }
 /// ```
 ///
