@@ -84,6 +84,20 @@ pub struct Config {
     pub save_every_request: bool,
 }
 
+impl EngineKind {
+    /// Django's name of the engine (`db`, `file`, `cache`, `cached_db`, `signed_cookies`):
+    /// the `engine` label of its metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Db => "db",
+            EngineKind::File => "file",
+            EngineKind::Cache => "cache",
+            EngineKind::CachedDb => "cached_db",
+            EngineKind::SignedCookies => "signed_cookies",
+        }
+    }
+}
+
 fn parse_engine(text: &str) -> std::result::Result<EngineKind, String> {
     match text.to_ascii_lowercase().replace('-', "_").as_str() {
         "db" => Ok(EngineKind::Db),

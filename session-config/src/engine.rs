@@ -5,7 +5,7 @@ use std::sync::Arc;
 use session_cache::{Cache, CacheStore, MemoryStore, Timeouts};
 use session_cachedb::CachedDbStore;
 use session_cookie::{CookieMode, CookieStore};
-use session_core::{Result, SessionManager, SessionStore, StoreContext};
+use session_core::{Metered, Result, SessionManager, SessionStore, StoreContext};
 use session_db::{DbConfig, DbStore};
 use session_file::FileStore;
 
@@ -16,9 +16,16 @@ pub async fn manager(config: &Config) -> Result<SessionManager> {
     SessionManager::connect(config.context()?, async |ctx| store(config, &ctx).await).await
 }
 
-/// The configured store, ready to use (the database table is created if missing). This
-/// is the engine itself: keys reach it as given, hashed or not ([`manager`] hashes them).
+/// The configured store, ready to use (the database table is created if missing), behind
+/// [`Metered`] (counters and latencies through the `metrics` facade, labelled with the
+/// engine's name; free without a recorder installed). Keys reach it as given, hashed or
+/// not ([`manager`] hashes them).
 pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
+    let engine = engine(config, ctx).await?;
+    Ok(Arc::new(Metered::new(engine, config.engine.name())))
+}
+
+async fn engine(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
     Ok(match config.engine {
         EngineKind::Db => Arc::new(database(config, ctx).await?),
         EngineKind::File => Arc::new(FileStore::new(config.file_path.clone(), ctx.clone())?),

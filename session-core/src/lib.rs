@@ -13,6 +13,11 @@
 //!   `SECRET_KEY` reads what Rust writes and the reverse. Compression is faster than Django's
 //!   by default and Django's byte for byte on request ([`signing::Compression`]).
 //! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
+//! - [`SessionInventory`]: the optional listing and counting of stores (db, file, Redis,
+//!   in-process), for `sessions count`, `list` and `copy`.
+//! - [`HashedKeys`]: keys hashed at rest ([`StoreContext::with_hashed_keys`]).
+//! - `Metered` (feature `metrics`): counters and latencies of every store operation through
+//!   the `metrics` facade.
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};
@@ -64,6 +69,8 @@ pub mod hashed_keys;
 pub mod inventory;
 pub mod key;
 pub mod manager;
+#[cfg(feature = "metrics")]
+pub mod metered;
 pub mod security_log;
 pub mod session;
 pub mod settings;
@@ -82,6 +89,8 @@ pub use hashed_keys::HashedKeys;
 pub use inventory::{Cursor, KeyBatch, SessionInventory};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
 pub use manager::{IntoSessionStore, SessionManager};
+#[cfg(feature = "metrics")]
+pub use metered::Metered;
 pub use session::{ExpiryArgs, Session};
 pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};

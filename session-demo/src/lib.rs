@@ -1,6 +1,7 @@
 //! The demo app: the views of the classic Django session tutorials (`../shared/seeds`),
 //! served by axum through [`session_middleware::SessionLayer`] over any engine.
 
+pub mod metrics;
 pub mod views;
 
 use axum::routing::get;
@@ -9,8 +10,9 @@ use session_core::SessionManager;
 use session_middleware::SessionLayer;
 
 /// The demo's routes over `sessions`; a configuration error if its settings are unusable.
+/// `/metrics` (Prometheus) is outside the session layer.
 pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
-    Ok(Router::new()
+    let pages = Router::new()
         .route("/", get(views::index))
         .route("/visit", get(views::visit))
         .route("/create", get(views::create))
@@ -23,5 +25,6 @@ pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
         .route("/fail", get(views::fail))
         .route("/interrupted", get(views::interrupted))
         .layer(Extension(sessions.clone()))
-        .layer(SessionLayer::new(sessions)?))
+        .layer(SessionLayer::new(sessions)?);
+    Ok(pages.merge(metrics::routes()))
 }

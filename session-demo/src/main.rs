@@ -22,6 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let cli = Cli::parse();
+    session_demo::metrics::install();
     let sessions = engine::manager(&cli.config).await?;
     let cleanup = session_middleware::spawn_clear_expired(
         sessions.store().clone(),
