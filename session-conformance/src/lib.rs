@@ -60,7 +60,9 @@
 //!   ([`SessionInventory`](session_core::SessionInventory)): every key in batches of any
 //!   size, counts after creates and deletes;
 //! - `inventory_clock`: stores whose count leaves out sessions expired on the injected
-//!   clock (not those a cache server expires on its own clock).
+//!   clock (not those a cache server expires on its own clock);
+//! - `users`: stores keeping a per-user index ([`UserIndex`](session_core::UserIndex)):
+//!   `login`, listing a user's sessions, ending all or all but the current one.
 //!
 //! The cases port every applicable test of Django's `SessionTestsMixin` and
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
@@ -92,7 +94,7 @@ pub use reference::ReferenceStore;
 ///
 /// `suite!(name, [groups...], constructor)`: `name` becomes a module, the groups are any of
 /// `server`, `logout_wins`, `clock`, `clear_expired`, `client`, `inventory`,
-/// `inventory_clock`, and the constructor is an async closure taking an [`Env`]
+/// `inventory_clock`, `users`, and the constructor is an async closure taking an [`Env`]
 /// and returning `Result<Arc<dyn SessionStore>, impl Display>`.
 #[macro_export]
 macro_rules! suite {
@@ -116,8 +118,8 @@ macro_rules! suite {
 pub struct Case {
     /// The case's name (also its test's name).
     pub name: &'static str,
-    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired`, `client`, `inventory`
-    /// or `inventory_clock`.
+    /// `common`, `server`, `logout_wins`, `clock`, `clear_expired`, `client`, `inventory`,
+    /// `inventory_clock` or `users`.
     pub group: &'static str,
     /// Runs the case; panics on failure.
     pub run: fn(Harness) -> BoxFuture<'static, ()>,
@@ -131,6 +133,7 @@ const CLEAR_EXPIRED: &[Case] = __cases!(table clear_expired);
 const CLIENT: &[Case] = __cases!(table client);
 const INVENTORY: &[Case] = __cases!(table inventory);
 const INVENTORY_CLOCK: &[Case] = __cases!(table inventory_clock);
+const USERS: &[Case] = __cases!(table users);
 
 /// The common cases plus those of `groups`.
 pub fn cases(groups: &[&str]) -> Vec<Case> {
@@ -144,6 +147,7 @@ pub fn cases(groups: &[&str]) -> Vec<Case> {
             "client" => CLIENT,
             "inventory" => INVENTORY,
             "inventory_clock" => INVENTORY_CLOCK,
+            "users" => USERS,
             other => panic!("unknown conformance group {other:?}"),
         });
     }
@@ -241,6 +245,7 @@ mod tests {
             "client",
             "inventory",
             "inventory_clock",
+            "users",
         ])
         .iter()
         .map(|case| case.name.to_owned())

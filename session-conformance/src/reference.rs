@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 use session_core::{
     Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
-    StoreContext, async_trait,
+    StoreContext, UserIndex, async_trait,
 };
 
 type Table = Arc<Mutex<HashMap<String, Row>>>;
+type Users = Arc<Mutex<HashMap<String, std::collections::BTreeSet<String>>>>;
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -22,6 +23,7 @@ struct Row {
 #[derive(Debug, Clone)]
 pub struct ReferenceStore {
     table: Table,
+    users: Users,
     ctx: StoreContext,
 }
 
@@ -34,7 +36,15 @@ impl ReferenceStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let table = tables.entry(namespace.to_owned()).or_default().clone();
-        ReferenceStore { table, ctx }
+        static USERS: OnceLock<Mutex<HashMap<String, Users>>> = OnceLock::new();
+        let users = USERS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(namespace.to_owned())
+            .or_default()
+            .clone();
+        ReferenceStore { table, users, ctx }
     }
 
     fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<String, Row>> {
@@ -106,6 +116,41 @@ impl SessionStore for ReferenceStore {
 
     fn inventory(&self) -> Option<&dyn SessionInventory> {
         Some(self)
+    }
+
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        Some(self)
+    }
+}
+
+/// A set of stored keys per user.
+#[async_trait]
+impl UserIndex for ReferenceStore {
+    async fn index_add(&self, user: &str, key: &SessionKey, _: DateTime<Utc>) -> Result<()> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users
+            .entry(user.to_owned())
+            .or_default()
+            .insert(key.as_str().to_owned());
+        Ok(())
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(users
+            .get(user)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(keys) = users.get_mut(user) {
+            keys.remove(key.as_str());
+        }
+        Ok(())
     }
 }
 

@@ -13,7 +13,8 @@ session_conformance::suite!(
         clock,
         clear_expired,
         inventory,
-        inventory_clock
+        inventory_clock,
+        users
     ],
     |env: Env| async move {
         let store: Arc<dyn SessionStore> =
@@ -24,7 +25,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     reference_hashed_keys,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, clock, clear_expired, users],
     |env: Env| async move {
         let store: Arc<dyn SessionStore> =
             Arc::new(ReferenceStore::open(env.namespace(), env.context()));

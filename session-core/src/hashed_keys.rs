@@ -197,6 +197,15 @@ impl SessionStore for HashedKeys {
     fn inventory(&self) -> Option<&dyn SessionInventory> {
         self.inner.inventory()
     }
+
+    /// The engine's own index, over stored keys.
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        self.inner.user_index()
+    }
+
+    fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        self.inner.stored_key(&self.hasher.current(key))
+    }
 }
 
 #[cfg(test)]

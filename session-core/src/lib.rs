@@ -76,6 +76,7 @@ pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod store;
+pub mod users;
 
 /// A session's data: a JSON object whose keys keep their insertion order, as a Python dict.
 pub type SessionData = serde_json::Map<String, serde_json::Value>;
@@ -94,3 +95,4 @@ pub use metered::Metered;
 pub use session::{ExpiryArgs, Session};
 pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
+pub use users::{UserIndex, UserSession};

@@ -185,4 +185,13 @@ impl SessionStore for Metered {
     fn inventory(&self) -> Option<&dyn SessionInventory> {
         self.inner.inventory()
     }
+
+    /// The engine's own index, over stored keys.
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        self.inner.user_index()
+    }
+
+    fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        self.inner.stored_key(key)
+    }
 }

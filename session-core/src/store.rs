@@ -15,6 +15,7 @@ use crate::hashed_keys::KeyHasher;
 use crate::inventory::SessionInventory;
 use crate::key::{InvalidKey, SessionKey};
 use crate::settings::SessionSettings;
+use crate::users::UserIndex;
 
 /// One stored session: its data and when it expires.
 ///
@@ -125,6 +126,18 @@ pub trait SessionStore: Send + Sync + Debug {
     /// The store's listing and counting, if it has them (see [`SessionInventory`]).
     fn inventory(&self) -> Option<&dyn SessionInventory> {
         None
+    }
+
+    /// The store's per-user index, if it keeps one (see [`UserIndex`]).
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        None
+    }
+
+    /// The key the engine underneath keeps the session `key` under, as its
+    /// [`inventory`](Self::inventory) and [`user_index`](Self::user_index) know it: `key`
+    /// itself, or its hash behind [`HashedKeys`](crate::HashedKeys).
+    fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        key.clone()
     }
 }
 

@@ -13,6 +13,7 @@ mod keys;
 mod lifecycle;
 mod server;
 mod support;
+mod users;
 
 pub use client::*;
 pub use clock::*;
@@ -23,6 +24,7 @@ pub use inventory::*;
 pub use keys::*;
 pub use lifecycle::*;
 pub use server::*;
+pub use users::*;
 
 /// Expands `$mode` (`tests` or `table`) over the cases of one group.
 #[doc(hidden)]
@@ -99,6 +101,13 @@ macro_rules! __cases {
     ($mode:ident inventory_clock) => {
         $crate::__emit! {$mode inventory_clock:
             inventory_count_skips_expired
+        }
+    };
+    ($mode:ident users) => {
+        $crate::__emit! {$mode users:
+            login_records_user_and_cycles_key end_user_sessions_keeps_current
+            end_user_sessions_ends_all logged_out_session_is_not_listed
+            invalid_user_id_is_refused
         }
     };
     ($mode:ident client) => {
