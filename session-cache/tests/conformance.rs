@@ -49,7 +49,14 @@ fn memory_store(env: &Env) -> MemoryStore {
 
 session_conformance::suite!(
     memory_store_decoded,
-    [server, logout_wins, clock, inventory, inventory_clock],
+    [
+        server,
+        logout_wins,
+        clock,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         Ok::<_, session_core::Error>(Arc::new(memory_store(&env)) as Arc<dyn SessionStore>)
     }

@@ -26,7 +26,8 @@ session_conformance::suite!(
         clock,
         clear_expired,
         inventory,
-        inventory_clock
+        inventory_clock,
+        users
     ],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
@@ -36,7 +37,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     sqlite_file_hashed_keys,
-    [server, logout_wins, clock, clear_expired],
+    [server, logout_wins, clock, clear_expired, users],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         let store = store(format!("sqlite://{}", path.display()), &env).await?;
@@ -53,7 +54,8 @@ session_conformance::suite!(
         clock,
         clear_expired,
         inventory,
-        inventory_clock
+        inventory_clock,
+        users
     ],
     |env: Env| async move {
         store(
@@ -72,7 +74,8 @@ session_conformance::suite!(
         clock,
         clear_expired,
         inventory,
-        inventory_clock
+        inventory_clock,
+        users
     ],
     |env: Env| async move { store(common::pg_url(), &env).await }
 );
@@ -85,7 +88,8 @@ session_conformance::suite!(
         clock,
         clear_expired,
         inventory,
-        inventory_clock
+        inventory_clock,
+        users
     ],
     |env: Env| async move { store(common::mysql_url(), &env).await }
 );
