@@ -48,6 +48,39 @@ pub trait Cache: Send + Sync + Debug {
     /// Removes `key`; a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
 
+    /// True when the set operations ([`set_add`](Self::set_add), ...) work: Redis; they
+    /// keep the per-user index of sessions.
+    fn has_sets(&self) -> bool {
+        false
+    }
+
+    /// Adds `member` to the set under `key`, which lives at least `ttl` from now.
+    ///
+    /// # Errors
+    /// A backend failure, or a configuration error from a cache without sets.
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        let _ = (key, member, ttl);
+        Err(no_sets())
+    }
+
+    /// The members of the set under `key` (none when there is no set).
+    ///
+    /// # Errors
+    /// As [`set_add`](Self::set_add).
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        let _ = key;
+        Err(no_sets())
+    }
+
+    /// Removes `member` from the set under `key`.
+    ///
+    /// # Errors
+    /// As [`set_add`](Self::set_add).
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        let _ = (key, member);
+        Err(no_sets())
+    }
+
     /// True when [`scan`](Self::scan) works: the cache can list its keys (Redis, the
     /// in-process cache; not memcached, nor Redis Cluster).
     fn can_scan(&self) -> bool {
@@ -72,8 +105,30 @@ pub trait Cache: Send + Sync + Debug {
     }
 }
 
+fn no_sets() -> session_core::Error {
+    session_core::Error::config(
+        "this cache keeps no sets: the per-user index of sessions needs Redis",
+    )
+}
+
 #[async_trait]
 impl<C: Cache + ?Sized> Cache for Arc<C> {
+    fn has_sets(&self) -> bool {
+        (**self).has_sets()
+    }
+
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        (**self).set_add(key, member, ttl).await
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        (**self).set_members(key).await
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        (**self).set_remove(key, member).await
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>> {
         (**self).get(key).await
     }

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use session_core::{
     Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
-    StoreContext, async_trait,
+    StoreContext, UserIndex, async_trait,
 };
 
 use crate::cache::Cache;
@@ -82,6 +84,11 @@ impl<C: Cache> CacheStore<C> {
     /// layout).
     pub fn cache_key(&self, key: &SessionKey) -> String {
         format!("{}{}", self.prefix, key.as_str())
+    }
+
+    /// The cache key of a user's set of sessions.
+    fn user_key(&self, user: &str) -> String {
+        format!("{}users:{user}", self.prefix)
     }
 
     /// Writes `record` under `key` whether or not it is there: what a write-through layer
@@ -177,6 +184,47 @@ impl<C: Cache> SessionStore for CacheStore<C> {
         self.cache
             .can_scan()
             .then_some(self as &dyn SessionInventory)
+    }
+
+    /// On caches with sets ([`Cache::has_sets`]: Redis).
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        self.cache.has_sets().then_some(self as &dyn UserIndex)
+    }
+}
+
+/// A set per user under `<prefix>users:<id>` (never a session key: `:` is not in the key
+/// alphabet), living as long as the user's longest session.
+#[async_trait]
+impl<C: Cache> UserIndex for CacheStore<C> {
+    async fn index_add(
+        &self,
+        user: &str,
+        key: &SessionKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let ttl = (expires_at - self.ctx.now())
+            .to_std()
+            .unwrap_or(MIN_TTL)
+            .max(MIN_TTL);
+        self.cache
+            .set_add(&self.user_key(user), key.as_str(), ttl)
+            .await
+            .map_err(|e| e.redacted(key))
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        let members = self.cache.set_members(&self.user_key(user)).await?;
+        Ok(members
+            .iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        self.cache
+            .set_remove(&self.user_key(user), key.as_str())
+            .await
+            .map_err(|e| e.redacted(key))
     }
 }
 

@@ -64,7 +64,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     redis,
-    [server, logout_wins, clock, inventory],
+    [server, logout_wins, clock, inventory, users],
     |env: Env| async move {
         store(
             RedisCache::connect(&common::redis_url(), Timeouts::default())?,
@@ -75,7 +75,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     redis_hashed_keys,
-    [server, logout_wins, clock],
+    [server, logout_wins, clock, users],
     |env: Env| async move {
         let redis = store(
             RedisCache::connect(&common::redis_url(), Timeouts::default())?,
@@ -90,7 +90,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     redis_cluster,
-    [server, logout_wins, clock],
+    [server, logout_wins, clock, users],
     |env: Env| async move {
         let cache =
             RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;

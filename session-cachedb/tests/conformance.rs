@@ -51,7 +51,7 @@ fn cached<C: Cache + 'static>(
 
 session_conformance::suite!(
     redis_postgres,
-    [server, clock, clear_expired],
+    [server, clock, clear_expired, users],
     |env: Env| async move {
         let redis = RedisCache::connect(&services::redis_url(), Timeouts::default())?;
         let pg = db(services::pg_url(), &env).await?;
@@ -61,7 +61,14 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_sqlite,
-    [server, clock, clear_expired, inventory, inventory_clock],
+    [
+        server,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         let sqlite = db(format!("sqlite://{}?mode=rwc", path.display()), &env).await?;

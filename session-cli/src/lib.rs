@@ -6,6 +6,7 @@
 //! sessions clear-expired            # Django's clearsessions, for cron
 //! sessions show KEY                 # {"session_key": ..., "data": {...}, "expire_date": ...}
 //! sessions delete KEY               # 1 if it was there, 0 if not
+//! sessions logout-user ID           # ends every session of a user (db, Redis, in-process)
 //! sessions count                    # unexpired sessions
 //! sessions list [--limit N] [--show-keys]   # key prefix, expiry, size
 //! sessions copy --to-engine ENGINE [--to-database-url URL | --to-cache-url URL | --to-file-path DIR]

@@ -33,6 +33,11 @@ enum Command {
         /// The session key (the cookie value).
         key: String,
     },
+    /// End every session of a user (db, Redis and in-process engines); prints how many.
+    LogoutUser {
+        /// The user id given to `Session::login`.
+        id: String,
+    },
     /// Print the number of unexpired sessions.
     Count,
     /// Print unexpired sessions, one a line: key (cut short), expiry, size of the data.
@@ -182,6 +187,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(None) => return Err("no such session (unknown or expired key)".into()),
             Err(e) => return Err(e.to_string()),
         },
+        Command::LogoutUser { id } => {
+            let ended = sessions.end_user_sessions(&id, None).await.map_err(text)?;
+            println!("{ended}");
+        }
         Command::Delete { key } => {
             let existed = commands::delete(&sessions, &key).await.map_err(text)?;
             println!("{}", u8::from(existed));

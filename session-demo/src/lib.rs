@@ -2,6 +2,7 @@
 //! served by axum through [`session_middleware::SessionLayer`] over any engine.
 
 pub mod metrics;
+pub mod users;
 pub mod views;
 
 use axum::routing::get;
@@ -24,6 +25,7 @@ pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
         .route("/expiry", get(views::set_expiry))
         .route("/fail", get(views::fail))
         .route("/interrupted", get(views::interrupted))
+        .merge(users::routes())
         .layer(Extension(sessions.clone()))
         .layer(SessionLayer::new(sessions)?);
     Ok(pages.merge(metrics::routes()))
