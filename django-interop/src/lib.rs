@@ -149,6 +149,34 @@ pub struct DjangoPeer {
     fallbacks: Vec<String>,
     cookie_name: String,
     cookie_age: i64,
+    timeout_args: Vec<String>,
+}
+
+/// django-session-timeout's settings for [`DjangoPeer::request`]; `None` leaves the package's
+/// default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeerTimeouts {
+    /// `SESSION_EXPIRE_SECONDS` (the package's default: `SESSION_COOKIE_AGE`).
+    pub expire_seconds: Option<f64>,
+    /// `SESSION_EXPIRE_AFTER_LAST_ACTIVITY` (the package's default: false).
+    pub expire_after_last_activity: Option<bool>,
+    /// `SESSION_EXPIRE_AFTER_LAST_ACTIVITY_GRACE_PERIOD` (default: 1).
+    pub grace_period: Option<f64>,
+    /// `SESSION_TIMEOUT_REDIRECT` (default: `LOGIN_URL` with `?next=`).
+    pub redirect: Option<String>,
+}
+
+/// What Django answered to [`DjangoPeer::request`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PeerResponse {
+    /// The status code.
+    pub status: u16,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+    /// The body (`Visit count:N` from the counting view).
+    pub body: String,
+    /// The session cookie set: a key, `""` when deleted; `None` when not set.
+    pub cookie: Option<String>,
 }
 
 impl DjangoPeer {
@@ -182,7 +210,36 @@ impl DjangoPeer {
             fallbacks: Vec::new(),
             cookie_name: "sessionid".to_owned(),
             cookie_age: 1_209_600,
+            timeout_args: Vec::new(),
         }
+    }
+
+    /// django-session-timeout's settings for [`request`](Self::request).
+    pub fn timeouts(mut self, timeouts: &PeerTimeouts) -> Self {
+        let mut args = Vec::new();
+        if let Some(seconds) = timeouts.expire_seconds {
+            args.extend(["--expire-seconds".to_owned(), seconds.to_string()]);
+        }
+        if let Some(after) = timeouts.expire_after_last_activity {
+            args.extend(["--expire-after-last-activity".to_owned(), after.to_string()]);
+        }
+        if let Some(grace) = timeouts.grace_period {
+            args.extend(["--grace-period".to_owned(), grace.to_string()]);
+        }
+        if let Some(redirect) = &timeouts.redirect {
+            args.extend(["--timeout-redirect".to_owned(), redirect.clone()]);
+        }
+        self.timeout_args = args;
+        self
+    }
+
+    /// One GET through Django's `SessionMiddleware` and django-session-timeout's
+    /// `SessionTimeoutMiddleware` to a view that counts visits under `"visit"`, with the
+    /// session cookie `key` (or none).
+    pub fn request(&self, engine: &Engine, key: Option<&str>) -> PeerResponse {
+        let out = self.expect(engine, &["request", key.unwrap_or("-")]);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("django_peer request printed {out:?}: {e}"))
     }
 
     /// `testdata/interop/django_peer.py` in this repository.
@@ -245,6 +302,7 @@ impl DjangoPeer {
             .args(self.fallbacks.iter().flat_map(|f| ["--fallback", f]))
             .args(["--cookie-name", &self.cookie_name])
             .args(["--cookie-age", &self.cookie_age.to_string()])
+            .args(&self.timeout_args)
             .args(engine.args())
             .args(command)
             .output()

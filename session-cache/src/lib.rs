@@ -8,7 +8,7 @@
 //!
 //! | feature | cache | for |
 //! |---|---|---|
-//! | `memory` (default) | [`MemoryStore`] (the engine itself, sessions kept decoded) and [`MemoryCache`], in-process on moka | one process, tests |
+//! | `memory` (default) | [`MemoryStore`] (the engine itself, sessions kept decoded) and [`MemoryCache`], in-process (sharded map, near-LRU) | one process, tests |
 //! | `redis` | [`RedisCache`], Redis or Redis Cluster on redis-rs | several processes |
 //! | `memcached` | [`MemcachedCache`], one or more memcached servers | several processes |
 //!

@@ -1,19 +1,39 @@
-//! The in-process cache on moka, shared by [`MemoryCache`] (strings, for any [`Cache`]
-//! user) and [`MemoryStore`](crate::MemoryStore) (decoded sessions).
+//! The in-process cache, shared by [`MemoryCache`] (strings, for any [`Cache`] user) and
+//! [`MemoryStore`](crate::MemoryStore) (decoded sessions): LRU maps split into shards,
+//! each behind its own mutex, with a TTL per entry.
+//!
+//! Why not moka, which this crate used before: per request (one load and one save of a
+//! session), moka's bookkeeping (epoch-based reclamation, read and write logs replayed by
+//! its housekeeper, the frequency sketch) took about 20,000 instructions, more than the
+//! rest of the session layer together (callgrind, in-process `/visit`). Here a load or a
+//! save is a hash, one uncontended lock and a map operation. Eviction drops the least
+//! recently used entry of the shard just written (then of the next shards, if that one is
+//! empty): with keys spread evenly over at most 16 shards, the oldest of a sixteenth of
+//! the entries, which is near-LRU, and never the entry just written while another is there.
 
-use std::sync::Arc;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use moka::Expiry;
-use moka::future::Cache as Moka;
-use moka::ops::compute::{CompResult, Op};
-use moka::policy::EvictionPolicy;
+use lru::LruCache;
 use session_core::{Result, async_trait};
 
 use crate::cache::Cache;
 
 /// Default capacity: 64 MiB of keys and values.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// At most this many shards; fewer for small capacities, so a small cache is one exact LRU.
+const MAX_SHARDS: usize = 16;
+/// Capacity per shard below which shards are not split further.
+const MIN_SHARD_BYTES: u64 = 1024 * 1024;
+/// A shard drops its expired entries after this many writes (amortised sweep), so entries
+/// nobody reads again do not wait for capacity pressure to go.
+const SWEEP_EVERY_WRITES: u64 = 4096;
+
+/// A TTL too long for `Instant` arithmetic becomes this: a century.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// What an entry weighs against the capacity, in bytes (an estimate is fine).
 pub(crate) trait Weigh {
@@ -26,134 +46,248 @@ impl Weigh for Arc<str> {
     }
 }
 
-/// A bounded map from keys to values with a TTL each, atomic add and replace, and LRU
-/// eviction.
+/// A bounded map from keys to values with a TTL each, atomic add and replace, and
+/// (near-)LRU eviction once the total weight passes the capacity. Clones share the entries.
 ///
-/// Eviction is LRU, not moka's default TinyLFU: TinyLFU may refuse to admit a new entry
-/// into a full cache, which for sessions means a visitor who just logged in is logged out
-/// on the next request while long-idle sessions stay.
-#[derive(Debug, Clone)]
-pub(crate) struct Entries<V: Clone + Send + Sync + 'static> {
-    moka: Moka<String, Entry<V>>,
+/// Eviction is by recency only (never refusing a new entry, as moka's TinyLFU may): for
+/// sessions, a visitor who just logged in must not be logged out on the next request while
+/// long-idle sessions stay.
+#[derive(Debug)]
+pub(crate) struct Entries<V> {
+    inner: Arc<Inner<V>>,
 }
 
-#[derive(Debug, Clone)]
-struct Entry<V> {
+impl<V> Clone for Entries<V> {
+    fn clone(&self) -> Self {
+        Entries {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner<V> {
+    shards: Box<[Mutex<Shard<V>>]>,
+    hasher: RandomState,
+    capacity: u64,
+    /// Keys and values of every shard, in bytes.
+    weight: AtomicU64,
+}
+
+struct Shard<V> {
+    /// Least recently used first.
+    map: LruCache<Box<str>, Slot<V>>,
+    writes: u64,
+}
+
+impl<V> std::fmt::Debug for Shard<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("entries", &self.map.len())
+            .finish()
+    }
+}
+
+struct Slot<V> {
     value: V,
-    ttl: Duration,
+    expires: Instant,
+    weight: u64,
 }
 
-/// Each entry lives for its own TTL, restarted when it is written.
-struct OwnTtl;
-
-impl<V> Expiry<String, Entry<V>> for OwnTtl {
-    fn expire_after_create(&self, _: &String, entry: &Entry<V>, _: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _: &String,
-        entry: &Entry<V>,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-}
-
-impl<V: Weigh + Clone + Send + Sync + 'static> Entries<V> {
+impl<V: Weigh + Clone> Entries<V> {
     /// At most `bytes` of keys and values.
     pub(crate) fn with_capacity(bytes: u64) -> Self {
-        let moka = Moka::builder()
-            .max_capacity(bytes)
-            .weigher(|key: &String, entry: &Entry<V>| {
-                u32::try_from(key.len() + entry.value.weight()).unwrap_or(u32::MAX)
+        let shards = (bytes / MIN_SHARD_BYTES).clamp(1, MAX_SHARDS as u64) as usize;
+        let shards = (0..shards)
+            .map(|_| {
+                Mutex::new(Shard {
+                    map: LruCache::unbounded(),
+                    writes: 0,
+                })
             })
-            .expire_after(OwnTtl)
-            .eviction_policy(EvictionPolicy::lru())
-            .build();
-        Entries { moka }
+            .collect();
+        Entries {
+            inner: Arc::new(Inner {
+                shards,
+                hasher: RandomState::new(),
+                capacity: bytes,
+                weight: AtomicU64::new(0),
+            }),
+        }
     }
 
-    pub(crate) async fn get(&self, key: &str) -> Option<V> {
-        self.moka.get(key).await.map(|entry| entry.value)
+    fn shard_of(&self, key: &str) -> usize {
+        (self.inner.hasher.hash_one(key) % self.inner.shards.len() as u64) as usize
     }
 
-    pub(crate) async fn set(&self, key: &str, value: V, ttl: Duration) {
-        self.moka.insert(key.to_owned(), Entry { value, ttl }).await;
+    fn lock(&self, shard: usize) -> MutexGuard<'_, Shard<V>> {
+        // A panic while a shard was locked leaves its map consistent (no operation here
+        // panics half-way through a change), so a poisoned lock is still usable.
+        self.inner.shards[shard]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        let now = Instant::now();
+        let mut shard = self.lock(self.shard_of(key));
+        let slot = shard.map.get(key)?;
+        if slot.expires > now {
+            return Some(slot.value.clone());
+        }
+        shard.remove(key, &self.inner.weight);
+        None
+    }
+
+    pub(crate) fn set(&self, key: &str, value: V, ttl: Duration) {
+        self.write(key, |_| Some(value), ttl);
     }
 
     /// Stores only if nothing is there; true when it stored.
-    pub(crate) async fn add(&self, key: &str, value: V, ttl: Duration) -> bool {
-        self.moka
-            .entry_by_ref(key)
-            .or_insert(Entry { value, ttl })
-            .await
-            .is_fresh()
+    pub(crate) fn add(&self, key: &str, value: V, ttl: Duration) -> bool {
+        self.write(key, |live| (!live).then_some(value), ttl)
     }
 
     /// Stores only if something is there; true when it stored.
-    pub(crate) async fn replace(&self, key: &str, value: V, ttl: Duration) -> bool {
-        let new = Entry { value, ttl };
-        let outcome = self
-            .moka
-            .entry_by_ref(key)
-            .and_compute_with(|current| {
-                std::future::ready(match current {
-                    Some(_) => Op::Put(new),
-                    None => Op::Nop,
-                })
-            })
-            .await;
-        matches!(outcome, CompResult::ReplacedWith(_))
+    pub(crate) fn replace(&self, key: &str, value: V, ttl: Duration) -> bool {
+        self.write(key, |live| live.then_some(value), ttl)
     }
 
-    pub(crate) async fn delete(&self, key: &str) {
-        // Through the entry API, as `replace`: moka runs the two one after the other on a
-        // key, so a replace that found the entry cannot put it back after the delete
-        // (`invalidate` does not wait for a running replace).
-        self.moka
-            .entry_by_ref(key)
-            .and_compute_with(|_| std::future::ready(Op::Remove))
-            .await;
+    pub(crate) fn delete(&self, key: &str) {
+        let shard = self.shard_of(key);
+        self.lock(shard).remove(key, &self.inner.weight);
+    }
+
+    /// Under the key's lock: `decide` is told whether a live entry is there and returns
+    /// the value to store, if any. True when it stored.
+    fn write(&self, key: &str, decide: impl FnOnce(bool) -> Option<V>, ttl: Duration) -> bool {
+        let now = Instant::now();
+        let index = self.shard_of(key);
+        let stored = {
+            let mut shard = self.lock(index);
+            let live = shard.map.peek(key).is_some_and(|slot| slot.expires > now);
+            let Some(value) = decide(live) else {
+                return false;
+            };
+            let weight = (key.len() + value.weight()) as u64;
+            let slot = Slot {
+                value,
+                expires: now.checked_add(ttl).unwrap_or(now + FOREVER),
+                weight,
+            };
+            self.inner.weight.fetch_add(weight, Ordering::Relaxed);
+            if let Some(old) = shard.map.put(key.into(), slot) {
+                self.inner.weight.fetch_sub(old.weight, Ordering::Relaxed);
+            }
+            shard.writes += 1;
+            if shard.writes % SWEEP_EVERY_WRITES == 0 {
+                shard.remove_expired(now, &self.inner.weight);
+            }
+            true
+        };
+        self.make_room(index);
+        stored
+    }
+
+    /// Evicts until the total weight is within the capacity, starting with shard `first`
+    /// (the one just written) and moving on to the next only when it is empty.
+    fn make_room(&self, first: usize) {
+        let shards = self.inner.shards.len();
+        for n in 0..shards {
+            if self.inner.weight.load(Ordering::Relaxed) <= self.inner.capacity {
+                return;
+            }
+            let mut shard = self.lock((first + n) % shards);
+            while self.inner.weight.load(Ordering::Relaxed) > self.inner.capacity
+                && shard.evict_one(&self.inner.weight)
+            {}
+        }
+    }
+
+    /// Drops every expired entry; how many there were.
+    pub(crate) fn remove_expired(&self) -> u64 {
+        let now = Instant::now();
+        (0..self.inner.shards.len())
+            .map(|n| self.lock(n).remove_expired(now, &self.inner.weight))
+            .sum()
     }
 
     /// Up to `limit` live entries whose key starts with `prefix` and sorts after `after`,
-    /// in key order.
+    /// in key order (each shard locked in turn; recency is not touched).
     pub(crate) fn entries_after(
         &self,
         prefix: &str,
         after: &str,
         limit: usize,
     ) -> Vec<(String, V)> {
-        let mut found: Vec<(String, V)> = self
-            .moka
-            .iter()
-            .filter(|(key, _)| key.starts_with(prefix) && key.as_str() > after)
-            .map(|(key, entry)| ((*key).clone(), entry.value))
-            .collect();
+        let now = Instant::now();
+        let mut found = Vec::new();
+        for n in 0..self.inner.shards.len() {
+            let shard = self.lock(n);
+            found.extend(
+                shard
+                    .map
+                    .iter()
+                    .filter(|(key, slot)| {
+                        slot.expires > now && key.starts_with(prefix) && &***key > after
+                    })
+                    .map(|(key, slot)| (key.to_string(), slot.value.clone())),
+            );
+        }
         found.sort_by(|a, b| a.0.cmp(&b.0));
         found.truncate(limit);
         found
     }
 
     /// Every live entry's value.
-    pub(crate) fn values(&self) -> impl Iterator<Item = V> + '_ {
-        self.moka.iter().map(|(_, entry)| entry.value)
+    pub(crate) fn values(&self) -> Vec<V> {
+        self.entries_after("", "", usize::MAX)
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect()
     }
 
     #[cfg(test)]
-    pub(crate) async fn settle(&self) -> u64 {
-        self.moka.run_pending_tasks().await;
-        self.moka.weighted_size()
+    pub(crate) fn weighted_size(&self) -> u64 {
+        self.inner.weight.load(Ordering::Relaxed)
+    }
+}
+
+impl<V> Shard<V> {
+    fn remove(&mut self, key: &str, total: &AtomicU64) {
+        if let Some(old) = self.map.pop(key) {
+            total.fetch_sub(old.weight, Ordering::Relaxed);
+        }
+    }
+
+    /// Drops the least recently used entry; false when the shard is empty.
+    fn evict_one(&mut self, total: &AtomicU64) -> bool {
+        match self.map.pop_lru() {
+            Some((_, old)) => {
+                total.fetch_sub(old.weight, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remove_expired(&mut self, now: Instant, total: &AtomicU64) -> u64 {
+        let expired: Vec<Box<str>> = self
+            .map
+            .iter()
+            .filter(|(_, slot)| slot.expires <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &expired {
+            self.remove(key, total);
+        }
+        expired.len() as u64
     }
 }
 
 /// A bounded in-process [`Cache`] of strings: entries expire after their own TTL, and the
 /// least recently used ones are evicted when the capacity (in bytes of keys and values)
-/// is reached (LRU, not moka's TinyLFU, which may turn a new session away from a full
-/// cache).
+/// is reached (near-LRU, never turning a new session away from a full cache).
 ///
 /// For in-process sessions, [`MemoryStore`](crate::MemoryStore) is faster: it keeps
 /// sessions decoded. This cache serves where a [`Cache`] is needed, such as in front of a
@@ -187,24 +321,24 @@ impl MemoryCache {
 #[async_trait]
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.entries.get(key).await.map(|value| value.to_string()))
+        Ok(self.entries.get(key).map(|value| value.to_string()))
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {
-        self.entries.set(key, Arc::from(value), ttl).await;
+        self.entries.set(key, Arc::from(value), ttl);
         Ok(())
     }
 
     async fn add(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
-        Ok(self.entries.add(key, Arc::from(value), ttl).await)
+        Ok(self.entries.add(key, Arc::from(value), ttl))
     }
 
     async fn replace(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
-        Ok(self.entries.replace(key, Arc::from(value), ttl).await)
+        Ok(self.entries.replace(key, Arc::from(value), ttl))
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        self.entries.delete(key).await;
+        self.entries.delete(key);
         Ok(())
     }
 
@@ -244,13 +378,118 @@ mod tests {
         for n in 0..1_000 {
             let key = format!("session{n}");
             assert!(cache.add(&key, &value, ttl).await.unwrap());
-            cache.entries.settle().await;
             assert!(
                 cache.get(&key).await.unwrap().is_some(),
                 "session {n} was turned away"
             );
         }
-        assert!(cache.entries.settle().await <= 64 * 1024);
+        assert!(cache.entries.weighted_size() <= 64 * 1024);
         assert!(cache.get("session0").await.unwrap().is_none());
+    }
+
+    #[test]
+    fn entries_expire_after_their_own_ttl() {
+        let entries = Entries::<Arc<str>>::with_capacity(1 << 20);
+        entries.set("short", Arc::from("a"), Duration::from_millis(30));
+        entries.set("long", Arc::from("b"), Duration::from_secs(60));
+        assert!(entries.get("short").is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(entries.get("short").is_none());
+        assert!(!entries.replace("short", Arc::from("c"), Duration::from_secs(60)));
+        assert!(entries.add("short", Arc::from("d"), Duration::from_secs(60)));
+        assert_eq!(entries.get("short").as_deref(), Some("d"));
+        assert_eq!(entries.get("long").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn add_and_replace_are_insert_if_absent_and_update_if_present() {
+        let entries = Entries::<Arc<str>>::with_capacity(1 << 20);
+        let ttl = Duration::from_secs(60);
+        assert!(!entries.replace("k", Arc::from("1"), ttl));
+        assert!(entries.get("k").is_none());
+        assert!(entries.add("k", Arc::from("2"), ttl));
+        assert!(!entries.add("k", Arc::from("3"), ttl));
+        assert!(entries.replace("k", Arc::from("4"), ttl));
+        assert_eq!(entries.get("k").as_deref(), Some("4"));
+        entries.delete("k");
+        assert!(entries.get("k").is_none());
+        assert_eq!(entries.weighted_size(), 0);
+    }
+
+    #[test]
+    fn remove_expired_counts_and_frees_what_it_dropped() {
+        let entries = Entries::<Arc<str>>::with_capacity(64 << 20);
+        for n in 0..100 {
+            let ttl = Duration::from_millis(if n % 2 == 0 { 20 } else { 60_000 });
+            entries.set(&format!("k{n}"), Arc::from("value"), ttl);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(entries.remove_expired(), 50);
+        // k1, k3 .. k9 and k11 .. k99 are left, with their 5-byte values.
+        assert_eq!(entries.weighted_size(), 5 * (2 + 5) + 45 * (3 + 5));
+        assert_eq!(entries.remove_expired(), 0);
+    }
+
+    /// Recently read entries survive eviction; the ones nobody touched go first.
+    #[test]
+    fn eviction_prefers_the_least_recently_used() {
+        let entries = Entries::<Arc<str>>::with_capacity(100 * 1024);
+        let value: Arc<str> = Arc::from("v".repeat(1000));
+        let ttl = Duration::from_secs(60);
+        for n in 0..50 {
+            entries.set(&format!("hot{n:03}"), value.clone(), ttl);
+        }
+        for n in 0..1_000 {
+            if n % 10 == 0 {
+                for hot in 0..50 {
+                    assert!(entries.get(&format!("hot{hot:03}")).is_some() || n > 0);
+                }
+            }
+            entries.set(&format!("cold{n:04}"), value.clone(), ttl);
+        }
+        let hot = (0..50)
+            .filter(|n| entries.get(&format!("hot{n:03}")).is_some())
+            .count();
+        let cold_early = (0..100)
+            .filter(|n| entries.get(&format!("cold{n:04}")).is_some())
+            .count();
+        assert!(entries.weighted_size() <= 100 * 1024);
+        assert_eq!(hot, 50, "only {hot} of 50 hot entries survived");
+        assert_eq!(cold_early, 0, "old cold entries outlived hot ones");
+    }
+
+    /// Many shards, many threads: the capacity holds and the books balance.
+    #[test]
+    fn concurrent_writers_keep_the_weight_exact_and_bounded() {
+        let capacity = 8 << 20;
+        let entries = Entries::<Arc<str>>::with_capacity(capacity);
+        let value: Arc<str> = Arc::from("v".repeat(4000));
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let entries = entries.clone();
+                let value = value.clone();
+                scope.spawn(move || {
+                    for n in 0..5_000 {
+                        let key = format!("t{thread}-{n}");
+                        entries.set(&key, value.clone(), Duration::from_secs(60));
+                        if n % 3 == 0 {
+                            entries.delete(&key);
+                        }
+                    }
+                });
+            }
+        });
+        let counted: u64 = entries
+            .inner
+            .shards
+            .iter()
+            .map(|shard| {
+                let shard = shard.lock().unwrap();
+                shard.map.iter().map(|(_, slot)| slot.weight).sum::<u64>()
+            })
+            .sum();
+        assert_eq!(entries.weighted_size(), counted);
+        assert!(counted <= capacity);
+        assert!(counted > capacity / 2, "evicted far too much: {counted}");
     }
 }

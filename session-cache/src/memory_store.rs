@@ -153,13 +153,12 @@ impl SessionStore for MemoryStore {
         Ok(self
             .entries
             .get(key.as_str())
-            .await
             .is_some_and(|stored| self.secrets.contains(&stored.secret)))
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let (stored, ttl) = self.entry(record);
-        if self.entries.add(key.as_str(), stored, ttl).await {
+        if self.entries.add(key.as_str(), stored, ttl) {
             Ok(key.clone())
         } else {
             Err(Error::KeyCollision)
@@ -168,7 +167,7 @@ impl SessionStore for MemoryStore {
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let (stored, ttl) = self.entry(record);
-        if self.entries.replace(key.as_str(), stored, ttl).await {
+        if self.entries.replace(key.as_str(), stored, ttl) {
             Ok(key.clone())
         } else {
             Err(Error::SessionDeleted)
@@ -176,7 +175,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.entries.delete(key.as_str()).await;
+        self.entries.delete(key.as_str());
         Ok(())
     }
 
@@ -185,15 +184,15 @@ impl SessionStore for MemoryStore {
         Ok(self
             .entries
             .get(key.as_str())
-            .await
             .filter(|stored| self.secrets.contains(&stored.secret))
             .map(|stored| stored.record)
             .filter(|record| !record.is_expired(now)))
     }
 
-    /// Entries expire by themselves: nothing to do.
+    /// Drops the entries whose TTL has passed (the store also drops them as it goes: when
+    /// read, and in a sweep every few thousand writes) and returns how many.
     async fn clear_expired(&self) -> Result<u64> {
-        Ok(0)
+        Ok(self.entries.remove_expired())
     }
 
     fn inventory(&self) -> Option<&dyn SessionInventory> {
@@ -261,6 +260,7 @@ impl SessionInventory for MemoryStore {
         Ok(self
             .entries
             .values()
+            .into_iter()
             .filter(|s| self.secrets.contains(&s.secret) && !s.record.is_expired(now))
             .count() as u64)
     }

@@ -100,3 +100,33 @@ fn rejects_tampered_and_expired_values_with_exit_1() {
     let out = sessions(&["decode", old, "--max-age", "100000000000"], secret, "");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn production_preset_still_reads_with_a_weak_key() {
+    // Django's vectors were signed with a short key, as older sites have: the production
+    // preset refuses such a key for serving, never for reading.
+    let v = vectors();
+    let secret = v["secret_key"].as_str().unwrap();
+    assert!(
+        session_core::SecretKey::new(secret)
+            .unwrap()
+            .weakness()
+            .is_some()
+    );
+    let case = &v["signed_cookies"][0];
+    let out = Command::new(env!("CARGO_BIN_EXE_sessions"))
+        .args(["decode", case["cookie"].as_str().unwrap()])
+        .args(["--max-age", "100000000000"])
+        .env("SECRET_KEY", secret)
+        .env("SESSION_PRESET", "production")
+        .env_remove("SESSION_ENGINE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(decoded, case["obj"]);
+}

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use session_core::{Error, Result, SessionSettings, StoreContext};
+use session_core::{Error, Result, SameSite, SessionSettings, StoreContext};
 
 use crate::secret;
 
@@ -53,15 +53,51 @@ pub struct Config {
         hide_env_values = true
     )]
     pub secret_key_fallbacks: Vec<String>,
-    /// SESSION_COOKIE_NAME.
-    #[arg(long, env = "SESSION_COOKIE_NAME", default_value = "sessionid")]
-    pub cookie_name: String,
+    /// SESSION_PRESET: `django` (Django's defaults) or `production` (`__Host-sessionid`,
+    /// Secure, HttpOnly, SameSite=Lax, Path=/, no Domain, idle timeout 30 min, absolute
+    /// timeout 24 h, weak SECRET_KEY refused at start). The settings below override it.
+    #[arg(long, env = "SESSION_PRESET", default_value = "django", value_parser = parse_preset)]
+    pub preset: Preset,
+    /// SESSION_COOKIE_NAME (default: sessionid; production: __Host-sessionid).
+    #[arg(long, env = "SESSION_COOKIE_NAME")]
+    pub cookie_name: Option<String>,
     /// SESSION_COOKIE_AGE in seconds.
     #[arg(long, env = "SESSION_COOKIE_AGE", default_value_t = session_core::settings::DEFAULT_COOKIE_AGE)]
     pub cookie_age: i64,
-    /// SESSION_COOKIE_SECURE.
-    #[arg(long, env = "SESSION_COOKIE_SECURE", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
-    pub cookie_secure: bool,
+    /// SESSION_COOKIE_DOMAIN (default: none, the cookie goes back to this host only).
+    #[arg(long, env = "SESSION_COOKIE_DOMAIN")]
+    pub cookie_domain: Option<String>,
+    /// SESSION_COOKIE_PATH (default: /).
+    #[arg(long, env = "SESSION_COOKIE_PATH")]
+    pub cookie_path: Option<String>,
+    /// SESSION_COOKIE_SECURE (default: false; production: true).
+    #[arg(long, env = "SESSION_COOKIE_SECURE", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub cookie_secure: Option<bool>,
+    /// SESSION_COOKIE_HTTPONLY (default: true).
+    #[arg(long, env = "SESSION_COOKIE_HTTPONLY", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub cookie_httponly: Option<bool>,
+    /// SESSION_COOKIE_SAMESITE: Lax (default), Strict, None, or False for no attribute.
+    #[arg(long, env = "SESSION_COOKIE_SAMESITE", value_parser = parse_samesite)]
+    pub cookie_samesite: Option<SameSiteSetting>,
+    /// SESSION_EXPIRE_SECONDS: idle timeout in seconds (default: off; production: 1800).
+    #[arg(long, env = "SESSION_EXPIRE_SECONDS")]
+    pub expire_seconds: Option<u64>,
+    /// SESSION_EXPIRE_AFTER_LAST_ACTIVITY: the idle timeout counts from the last activity
+    /// (default: true) or from the session's start (false).
+    #[arg(long, env = "SESSION_EXPIRE_AFTER_LAST_ACTIVITY", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub expire_after_last_activity: Option<bool>,
+    /// SESSION_EXPIRE_AFTER_LAST_ACTIVITY_GRACE_PERIOD in seconds (default: 1): activity
+    /// refreshes the idle timestamp only once it is older than this.
+    #[arg(long, env = "SESSION_EXPIRE_AFTER_LAST_ACTIVITY_GRACE_PERIOD")]
+    pub expire_after_last_activity_grace_period: Option<u64>,
+    /// SESSION_ABSOLUTE_TIMEOUT: seconds from creation or login, activity or not (default:
+    /// off; production: 86400).
+    #[arg(long, env = "SESSION_ABSOLUTE_TIMEOUT")]
+    pub absolute_timeout: Option<u64>,
+    /// SESSION_TIMEOUT_REDIRECT: where a timed-out request is redirected (302); unset, it
+    /// carries on with a fresh session.
+    #[arg(long, env = "SESSION_TIMEOUT_REDIRECT")]
+    pub timeout_redirect: Option<String>,
     /// Encrypt signed-cookie sessions (XChaCha20-Poly1305) instead of only signing them;
     /// not readable by Django.
     #[arg(long, env = "SESSION_COOKIE_ENCRYPTED", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
@@ -84,9 +120,46 @@ pub struct Config {
     pub save_every_request: bool,
 }
 
+/// `SESSION_PRESET`: which defaults the other settings start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Preset {
+    /// Django's defaults.
+    #[default]
+    Django,
+    /// [`SessionSettings::production`].
+    Production,
+}
+
+/// `SESSION_COOKIE_SAMESITE` as Django spells it: `Lax`, `Strict`, `None`, or `False` (no
+/// attribute), here `SameSiteSetting(None)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SameSiteSetting(pub Option<SameSite>);
+
+fn parse_preset(text: &str) -> std::result::Result<Preset, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "django" | "default" => Ok(Preset::Django),
+        "production" => Ok(Preset::Production),
+        other => Err(format!(
+            "unknown preset {other:?}: use django or production"
+        )),
+    }
+}
+
+fn parse_samesite(text: &str) -> std::result::Result<SameSiteSetting, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "lax" => Ok(SameSiteSetting(Some(SameSite::Lax))),
+        "strict" => Ok(SameSiteSetting(Some(SameSite::Strict))),
+        "none" => Ok(SameSiteSetting(Some(SameSite::None))),
+        "false" => Ok(SameSiteSetting(None)),
+        other => Err(format!(
+            "{other:?} is not a SameSite value: use Lax, Strict, None, or False for no attribute"
+        )),
+    }
+}
+
 impl EngineKind {
-    /// Django's name of the engine (`db`, `file`, `cache`, `cached_db`, `signed_cookies`):
-    /// the `engine` label of its metrics.
+    /// The `SESSION_ENGINE` value that names this engine (also the `engine` label of its
+    /// metrics).
     pub fn name(self) -> &'static str {
         match self {
             EngineKind::Db => "db",
@@ -140,18 +213,163 @@ impl Config {
         Ok(StoreContext::new(self.settings()?).with_hashed_keys(self.hash_keys))
     }
 
-    /// Session settings from this configuration.
+    /// Session settings from this configuration: the preset, then every setting given.
+    ///
+    /// # Errors
+    /// [`session_core::Error::Configuration`] for an empty `SECRET_KEY`, an unwritable
+    /// development key file, or settings [`SessionSettings::validate`] refuses (under the
+    /// production preset, a `SESSION_COOKIE_DOMAIN`, say).
     pub fn settings(&self) -> Result<SessionSettings> {
-        let mut settings = SessionSettings::with_secrets(secret::resolve(
-            self.secret_key.as_deref(),
-            &self.secret_key_fallbacks,
-        )?);
-        settings.cookie_name = self.cookie_name.clone();
+        let secrets = secret::resolve(self.secret_key.as_deref(), &self.secret_key_fallbacks)?;
+        let mut settings = match self.preset {
+            Preset::Django => SessionSettings::with_secrets(secrets),
+            Preset::Production => SessionSettings::production(secrets),
+        };
         settings.cookie_age = self.cookie_age;
-        settings.cookie_secure = self.cookie_secure;
         settings.expire_at_browser_close = self.expire_at_browser_close;
         settings.save_every_request = self.save_every_request;
+        if let Some(name) = &self.cookie_name {
+            settings.cookie_name = name.clone();
+        }
+        if let Some(domain) = &self.cookie_domain {
+            settings.cookie_domain = Some(domain.clone());
+        }
+        if let Some(path) = &self.cookie_path {
+            settings.cookie_path = path.clone();
+        }
+        if let Some(secure) = self.cookie_secure {
+            settings.cookie_secure = secure;
+        }
+        if let Some(httponly) = self.cookie_httponly {
+            settings.cookie_httponly = httponly;
+        }
+        if let Some(SameSiteSetting(samesite)) = self.cookie_samesite {
+            settings.cookie_samesite = samesite;
+        }
+        let timeouts = &mut settings.timeouts;
+        if let Some(seconds) = self.expire_seconds {
+            timeouts.expire_seconds = Some(seconds);
+        }
+        if let Some(after_activity) = self.expire_after_last_activity {
+            timeouts.expire_after_last_activity = after_activity;
+        }
+        if let Some(grace) = self.expire_after_last_activity_grace_period {
+            timeouts.grace_period = grace;
+        }
+        if let Some(seconds) = self.absolute_timeout {
+            timeouts.absolute_timeout = Some(seconds);
+        }
+        if let Some(redirect) = &self.timeout_redirect {
+            timeouts.redirect = Some(redirect.clone());
+        }
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    const STRONG: &str = "x7#kP2!vQ9zL4mR8@tW1sY6^bN3cF5hJ0dG-aE_uI+oXqMrZlKjHg";
+
+    fn build(flags: &[&str]) -> Result<SessionSettings> {
+        let args = ["demo", "--secret-key", STRONG].iter().chain(flags);
+        Cli::try_parse_from(args).unwrap().config.settings()
+    }
+
+    #[test]
+    fn djangos_defaults() {
+        let settings = build(&[]).unwrap();
+        assert_eq!(settings.cookie_name, "sessionid");
+        assert_eq!(settings.cookie_domain, None);
+        assert_eq!(settings.cookie_path, "/");
+        assert!(!settings.cookie_secure);
+        assert!(settings.cookie_httponly);
+        assert_eq!(settings.cookie_samesite, Some(SameSite::Lax));
+        assert!(!settings.timeouts.is_enabled());
+        assert!(settings.timeouts.expire_after_last_activity);
+        assert_eq!(settings.timeouts.grace_period, 1);
+        assert!(!settings.require_strong_secret);
+    }
+
+    #[test]
+    fn every_cookie_setting() {
+        let settings = build(&[
+            "--cookie-domain",
+            ".example.com",
+            "--cookie-path",
+            "/app/",
+            "--cookie-httponly",
+            "false",
+            "--cookie-samesite",
+            "Strict",
+        ])
+        .unwrap();
+        assert_eq!(settings.cookie_domain.as_deref(), Some(".example.com"));
+        assert_eq!(settings.cookie_path, "/app/");
+        assert!(!settings.cookie_httponly);
+        assert_eq!(settings.cookie_samesite, Some(SameSite::Strict));
+        for (text, expected) in [
+            ("lax", Some(SameSite::Lax)),
+            ("None", Some(SameSite::None)),
+            ("False", None),
+        ] {
+            let settings = build(&["--cookie-samesite", text, "--cookie-secure", "true"]);
+            assert_eq!(settings.unwrap().cookie_samesite, expected, "{text}");
+        }
+        assert!(Cli::try_parse_from(["demo", "--cookie-samesite", "sometimes"]).is_err());
+        // Refused when the settings are built, not by the browser later.
+        assert!(build(&["--cookie-samesite", "None"]).is_err());
+        assert!(build(&["--cookie-path", "app"]).is_err());
+    }
+
+    #[test]
+    fn every_timeout_setting() {
+        let settings = build(&[
+            "--expire-seconds",
+            "20",
+            "--expire-after-last-activity",
+            "false",
+            "--expire-after-last-activity-grace-period",
+            "60",
+            "--absolute-timeout",
+            "3600",
+            "--timeout-redirect",
+            "/login/",
+        ])
+        .unwrap();
+        let timeouts = &settings.timeouts;
+        assert_eq!(timeouts.expire_seconds, Some(20));
+        assert!(!timeouts.expire_after_last_activity);
+        assert_eq!(timeouts.grace_period, 60);
+        assert_eq!(timeouts.absolute_timeout, Some(3600));
+        assert_eq!(timeouts.redirect.as_deref(), Some("/login/"));
+        assert!(build(&["--expire-seconds", "0"]).is_err());
+        assert!(Cli::try_parse_from(["demo", "--expire-seconds=-5"]).is_err());
+    }
+
+    #[test]
+    fn production_preset() {
+        let settings = build(&["--preset", "production"]).unwrap();
+        assert_eq!(settings.cookie_name, "__Host-sessionid");
+        assert!(settings.cookie_secure && settings.cookie_httponly);
+        assert_eq!(settings.cookie_samesite, Some(SameSite::Lax));
+        assert!(settings.timeouts.expire_seconds.is_some());
+        assert!(settings.require_strong_secret);
+        let err = build(&["--preset", "production", "--cookie-domain", "example.com"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("__Host-"), "{err}");
+        // Overrides that keep the cookie valid are taken.
+        let custom = build(&["--preset", "production", "--expire-seconds", "60"]).unwrap();
+        assert_eq!(custom.timeouts.expire_seconds, Some(60));
     }
 }

@@ -21,6 +21,12 @@
 //! ```
 //!
 //! Without `SECRET_KEY`, a development key is made and kept in [`secret::DEV_KEY_FILE`].
+//!
+//! `SESSION_PRESET=production` starts from
+//! [`SessionSettings::production`](session_core::SessionSettings::production); every
+//! setting given overrides the preset, and [`Config::settings`] refuses a combination
+//! browsers would drop. The weak-key refusal of that preset happens when serving starts
+//! (`SessionLayer::new`), never in tools that only read sessions (`sessions decode`/`show`).
 
 #![warn(missing_docs)]
 
@@ -28,4 +34,4 @@ mod config;
 pub mod engine;
 pub mod secret;
 
-pub use config::{Config, EngineKind};
+pub use config::{Config, EngineKind, Preset, SameSiteSetting};

@@ -12,10 +12,13 @@
 //! - [`signing`] and [`SessionCodec`]: `django.core.signing`, so a Django app with the same
 //!   `SECRET_KEY` reads what Rust writes and the reverse. Compression is faster than Django's
 //!   by default and Django's byte for byte on request ([`signing::Compression`]).
-//! - [`SessionSettings`]: Django's setting names and defaults; [`Clock`]: injectable time.
+//! - [`SessionSettings`]: Django's setting names and defaults, and a production preset
+//!   ([`SessionSettings::production`]); [`Clock`]: injectable time.
+//! - [`timeouts`]: idle and absolute timeouts, compatible with `django-session-timeout`.
 //! - [`SessionInventory`]: the optional listing and counting of stores (db, file, Redis,
 //!   in-process), for `sessions count`, `list` and `copy`.
 //! - [`HashedKeys`]: keys hashed at rest ([`StoreContext::with_hashed_keys`]).
+//! - [`users`]: "log out my other devices", [`Session::login`] and the per-user index.
 //! - `Metered` (feature `metrics`): counters and latencies of every store operation through
 //!   the `metrics` facade.
 //!
@@ -71,11 +74,13 @@ pub mod key;
 pub mod manager;
 #[cfg(feature = "metrics")]
 pub mod metered;
+mod preset;
 pub mod security_log;
 pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod store;
+pub mod timeouts;
 pub mod users;
 
 /// A session's data: a JSON object whose keys keep their insertion order, as a Python dict.
@@ -95,4 +100,5 @@ pub use metered::Metered;
 pub use session::{ExpiryArgs, Session};
 pub use settings::{SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
+pub use timeouts::TimeoutSettings;
 pub use users::{UserIndex, UserSession};

@@ -674,7 +674,8 @@ impl Session {
 
     /// Django's `cycle_key()`: the same data under a new key (call it on login, against
     /// session fixation). The new session is created before the old one is deleted, so if
-    /// creating fails nothing is lost and the old key still works.
+    /// creating fails nothing is lost and the old key still works. Configured
+    /// [timeouts](crate::timeouts) restart: a login starts both the idle and the absolute one.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -700,6 +701,11 @@ impl Session {
     /// old session could not be deleted (the new one exists by then).
     pub async fn cycle_key(&self) -> Result<()> {
         self.ensure_loaded().await?;
+        let context = &self.backend().context;
+        let restart = context.settings().timeouts.restart(context.now());
+        if !restart.is_empty() {
+            self.update(restart).await?;
+        }
         let old = self.session_key();
         self.create().await?;
         if let Some(old) = old {

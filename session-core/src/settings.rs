@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::expiry;
+use crate::timeouts::TimeoutSettings;
 
 /// `SESSION_COOKIE_AGE` default: two weeks, in seconds.
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
@@ -208,6 +209,11 @@ pub struct SessionSettings {
     pub expire_at_browser_close: bool,
     /// `SESSION_SAVE_EVERY_REQUEST`: false.
     pub save_every_request: bool,
+    /// Idle and absolute timeouts (`SESSION_EXPIRE_SECONDS` and the rest): off.
+    pub timeouts: TimeoutSettings,
+    /// Refuse to serve (in `SessionLayer::new`) with a weak `SECRET_KEY`; false (a warning
+    /// only). [`SessionSettings::production`] sets it.
+    pub require_strong_secret: bool,
     secrets: Secrets,
 }
 
@@ -229,6 +235,8 @@ impl SessionSettings {
             cookie_samesite: Some(SameSite::Lax),
             expire_at_browser_close: false,
             save_every_request: false,
+            timeouts: TimeoutSettings::default(),
+            require_strong_secret: false,
             secrets,
         }
     }
@@ -311,7 +319,7 @@ impl SessionSettings {
                 self.cookie_age
             )));
         }
-        Ok(())
+        self.timeouts.validate()
     }
 }
 

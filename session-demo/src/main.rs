@@ -24,13 +24,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     session_demo::metrics::install();
     let sessions = engine::manager(&cli.config).await?;
+    // Settings are checked (and a weak key refused under the production preset) before
+    // anything listens.
+    let app = session_demo::app_on(sessions.clone(), cli.config.engine.name())?;
     let cleanup = session_middleware::spawn_clear_expired(
         sessions.store().clone(),
         Duration::from_secs(3600),
     );
     let listener = tokio::net::TcpListener::bind(&cli.bind).await?;
     tracing::info!(engine = ?cli.config.engine, "listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, session_demo::app(sessions)?)
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

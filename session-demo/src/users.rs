@@ -1,21 +1,14 @@
-//! "Log out my other devices": `GET /login?user=ID` and `GET /logout-others`.
+//! "Log out my other devices": `GET /login?user=ID` (logs in through the per-user index)
+//! and `GET /logout-others`.
 
+use axum::Extension;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
 use serde::Deserialize;
 use session_core::users::{USER_ID_KEY, check_user_id};
 use session_core::{Error, SessionManager};
 use session_middleware::{Session, SessionError};
-
-/// The routes; they need the session layer and the manager as an extension.
-pub fn routes() -> Router {
-    Router::new()
-        .route("/login", get(login))
-        .route("/logout-others", get(logout_others))
-}
 
 fn page(body: String) -> Html<String> {
     Html(format!(

@@ -1,53 +1,148 @@
 //! The views of the classic Django session tutorials, one handler each.
 
-use axum::extract::Query;
+use axum::extract::{Extension, Form, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use session_core::{Error, expiry};
-use session_middleware::{Session, SessionError};
+use session_core::{Error, SessionManager, expiry};
+use session_middleware::{Session, SessionError, cookie};
+
+use crate::html::{escape, page};
 
 type Page = Result<Html<String>, SessionError>;
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body>{body}<p><a href=\"/\">home</a></p></body></html>"
-    ))
+/// The name of the engine in use, for the index page (`SESSION_ENGINE`'s value).
+#[derive(Debug, Clone)]
+pub struct EngineName(pub String);
+
+/// The session key with its middle hidden: enough to tell sessions apart on screen, not
+/// enough to use.
+pub fn mask(key: &str) -> String {
+    match (
+        key.get(..4),
+        key.len().checked_sub(4).and_then(|end| key.get(end..)),
+    ) {
+        (Some(start), Some(end)) if key.len() > 12 => format!("{start}...{end}"),
+        _ => "****".to_owned(),
+    }
 }
 
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '&' => "&amp;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#x27;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+fn seconds_left(left: Option<f64>, limit: Option<u64>) -> String {
+    match (left, limit) {
+        (_, None) => "off".to_owned(),
+        (None, Some(limit)) => format!("{limit} s, from the session's first save"),
+        (Some(left), Some(limit)) => format!("{:.0} s left of {limit} s", left.max(0.0)),
+    }
 }
 
-/// `/`: links to every view.
-pub async fn index() -> Html<String> {
-    let links = [
-        "visit",
-        "create",
-        "access",
-        "delete",
-        "flush",
-        "testcookie",
-        "deletecookie",
-        "expiry?seconds=300",
-    ]
-    .map(|p| format!("<li><a href=\"/{p}\">/{p}</a></li>"))
-    .concat();
-    page(
-        "Sessions demo",
-        &format!("<h1>Sessions demo</h1><ul>{links}</ul>"),
-    )
+/// `/`: what the session holds and how it is kept, and a button for every action.
+pub async fn index(
+    session: Session,
+    Extension(sessions): Extension<SessionManager>,
+    Extension(EngineName(engine)): Extension<EngineName>,
+) -> Page {
+    let settings = sessions.settings();
+    let data = session.data().await?;
+    let key = session.session_key();
+    let now = sessions.context().now();
+    let age = session.get_expiry_age().await?;
+    let date = expiry::rfc3339(session.get_expiry_date().await?);
+    let browser_close = session.get_expire_at_browser_close().await?;
+    let timeouts = &settings.timeouts;
+    let left = timeouts.remaining(&data, now);
+    let masked = key.as_ref().map(|k| mask(k.as_str()));
+    let lifetime = (!browser_close).then(|| cookie::Lifetime::from_now(now, age));
+    let sent = cookie::set(settings, masked.as_deref().unwrap_or("..."), lifetime);
+    let user: Option<String> = data
+        .get(USER_KEY)
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let json = serde_json::to_string_pretty(&*data).unwrap_or_default();
+    let key_text = match &masked {
+        Some(masked) => format!("<code>{}</code>", escape(masked)),
+        None => "<span class=\"muted\">none yet: nothing saved</span>".to_owned(),
+    };
+    let user_text = match &user {
+        Some(user) => format!("<strong>{}</strong>", escape(user)),
+        None => "<span class=\"muted\">nobody</span>".to_owned(),
+    };
+    let body = format!(
+        "<h1>Sessions demo</h1>\
+         <section class=\"card\"><h2>This session</h2><dl>\
+         <dt>Key</dt><dd id=\"key\">{key_text}</dd>\
+         <dt>Logged in as</dt><dd id=\"user\">{user_text}</dd>\
+         <dt>Expiry age</dt><dd id=\"expiry-age\">{age} s</dd>\
+         <dt>Expiry date</dt><dd id=\"expiry-date\">{date}</dd>\
+         <dt>Expires at browser close</dt><dd id=\"browser-close\">{browser_close}</dd>\
+         <dt>Idle timeout</dt><dd id=\"idle-timeout\">{idle}</dd>\
+         <dt>Absolute timeout</dt><dd id=\"absolute-timeout\">{absolute}</dd>\
+         <dt>Engine</dt><dd id=\"engine\"><code>{engine}</code></dd>\
+         <dt>Cookie sent</dt><dd id=\"cookie\"><code>{sent}</code></dd>\
+         </dl><h2 style=\"margin-top:1rem\">Data</h2><pre id=\"data\">{json}</pre></section>\
+         <section class=\"card\"><h2>Log in and out</h2><div class=\"actions\">\
+         <form id=\"login\" method=\"post\" action=\"/login\">\
+         <input name=\"user\" value=\"ada\" aria-label=\"user id\"><button>Log in</button></form>\
+         <form id=\"logout\" method=\"post\" action=\"/logout\"><button class=\"quiet\">Log out</button></form>\
+         </div></section>\
+         <section class=\"card\"><h2>The tutorials' views</h2><div class=\"actions\">{actions}\
+         <form id=\"expiry\" method=\"get\" action=\"/expiry\">\
+         <input name=\"seconds\" type=\"number\" value=\"300\" aria-label=\"seconds\">\
+         <button class=\"quiet\">Set expiry</button></form></div></section>",
+        idle = seconds_left(left.idle, timeouts.expire_seconds),
+        absolute = seconds_left(left.absolute, timeouts.absolute_timeout),
+        engine = escape(&engine),
+        sent = escape(sent.to_str().unwrap_or_default()),
+        json = escape(&json),
+        actions = ACTIONS
+            .iter()
+            .map(|(path, label)| format!(
+                "<form method=\"get\" action=\"/{path}\"><button id=\"{path}\" class=\"quiet\">{label}</button></form>"
+            ))
+            .collect::<String>(),
+    );
+    Ok(page("Sessions demo", &body))
+}
+
+/// The tutorials' views the index has a button for: path and label.
+const ACTIONS: [(&str, &str); 7] = [
+    ("visit", "Visit"),
+    ("create", "Create"),
+    ("access", "Access"),
+    ("delete", "Delete"),
+    ("flush", "Flush"),
+    ("testcookie", "Set test cookie"),
+    ("deletecookie", "Check test cookie"),
+];
+
+/// Where `/login` keeps the user id (Django's `auth` key).
+pub const USER_KEY: &str = "_auth_user_id";
+
+/// The `/login` form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    user: String,
+}
+
+/// `POST /login`: stores the user id, then cycles the key (against session fixation; the
+/// timeouts restart), and goes back to `/`.
+pub async fn login(
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, SessionError> {
+    let user = form.user.trim();
+    if user.is_empty() {
+        let body = page("Log in", "<p>A user id is needed to log in.</p>");
+        return Ok((StatusCode::BAD_REQUEST, body).into_response());
+    }
+    session.insert(USER_KEY, user).await?;
+    session.cycle_key().await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// `POST /logout`: deletes the session and its cookie (Django's `logout` flushes), and goes
+/// back to `/`.
+pub async fn logout(session: Session) -> Result<Redirect, SessionError> {
+    session.flush().await?;
+    Ok(Redirect::to("/"))
 }
 
 /// `/visit`: the visit counter.

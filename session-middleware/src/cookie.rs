@@ -1,6 +1,6 @@
 //! The session cookie, read and written exactly as Django does.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue};
 use session_core::{SameSite, SessionSettings, expiry};
@@ -60,23 +60,23 @@ impl Lifetime {
 /// `Set-Cookie` for the session, attributes in the order Python's `SimpleCookie` writes
 /// them (Domain, expires, HttpOnly, Max-Age, Path, SameSite, Secure).
 pub fn set(settings: &SessionSettings, value: &str, lifetime: Option<Lifetime>) -> HeaderValue {
-    let mut out = format!("{}={value}", settings.cookie_name);
+    let mut out = String::with_capacity(160);
+    push_all(&mut out, &[&settings.cookie_name, "=", value]);
     if let Some(domain) = &settings.cookie_domain {
-        out.push_str(&format!("; Domain={domain}"));
+        push_all(&mut out, &["; Domain=", domain]);
     }
     if let Some(lifetime) = lifetime {
-        out.push_str(&format!("; expires={}", http_date(lifetime.expires)));
+        out.push_str("; expires=");
+        write_http_date(&mut out, lifetime.expires);
     }
     if settings.cookie_httponly {
         out.push_str("; HttpOnly");
     }
     if let Some(lifetime) = lifetime {
-        out.push_str(&format!("; Max-Age={}", lifetime.max_age));
+        out.push_str("; Max-Age=");
+        out.push_str(itoa::Buffer::new().format(lifetime.max_age));
     }
-    out.push_str(&format!("; Path={}", settings.cookie_path));
-    if let Some(samesite) = settings.cookie_samesite {
-        out.push_str(&format!("; SameSite={}", samesite.as_str()));
-    }
+    push_common_tail(&mut out, settings);
     if settings.cookie_secure {
         out.push_str("; Secure");
     }
@@ -87,20 +87,32 @@ pub fn set(settings: &SessionSettings, value: &str, lifetime: Option<Lifetime>) 
 /// `SameSite=None` or a `__Secure-`/`__Host-` name; never `HttpOnly`.
 pub fn delete(settings: &SessionSettings) -> HeaderValue {
     let name = &settings.cookie_name;
-    let mut out = format!("{name}=\"\"");
+    let mut out = String::with_capacity(160);
+    push_all(&mut out, &[name, "=\"\""]);
     if let Some(domain) = &settings.cookie_domain {
-        out.push_str(&format!("; Domain={domain}"));
+        push_all(&mut out, &["; Domain=", domain]);
     }
     out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
-    out.push_str(&format!("; Path={}", settings.cookie_path));
-    if let Some(samesite) = settings.cookie_samesite {
-        out.push_str(&format!("; SameSite={}", samesite.as_str()));
-    }
+    push_common_tail(&mut out, settings);
     let secure_prefix = name.starts_with("__Secure-") || name.starts_with("__Host-");
     if settings.cookie_samesite == Some(SameSite::None) || secure_prefix {
         out.push_str("; Secure");
     }
     header(out)
+}
+
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
+/// `; Path=...` and `; SameSite=...`, which both cookies end with (before `Secure`).
+fn push_common_tail(out: &mut String, settings: &SessionSettings) {
+    push_all(out, &["; Path=", &settings.cookie_path]);
+    if let Some(samesite) = settings.cookie_samesite {
+        push_all(out, &["; SameSite=", samesite.as_str()]);
+    }
 }
 
 fn header(text: String) -> HeaderValue {
@@ -109,7 +121,38 @@ fn header(text: String) -> HeaderValue {
 
 /// `Wdy, DD Mon YYYY HH:MM:SS GMT`.
 pub fn http_date(at: DateTime<Utc>) -> String {
-    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    let mut out = String::with_capacity(29);
+    write_http_date(&mut out, at);
+    out
+}
+
+/// [`http_date`] into `out`, without chrono's format-string interpreter (it was a visible
+/// share of a request's CPU time). Years are 1 to 9999, four digits as in `%Y`.
+fn write_http_date(out: &mut String, at: DateTime<Utc>) {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    out.push_str(DAYS[at.weekday().num_days_from_monday() as usize]);
+    out.push_str(", ");
+    two(out, at.day());
+    out.push(' ');
+    out.push_str(MONTHS[at.month0() as usize]);
+    out.push(' ');
+    let year = at.year().clamp(0, 9999) as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(' ');
+    two(out, at.hour());
+    out.push(':');
+    two(out, at.minute());
+    out.push(':');
+    two(out, at.second());
+    out.push_str(" GMT");
 }
 
 #[cfg(test)]
@@ -186,6 +229,21 @@ mod tests {
             read(&raw_headers(&[b"sessionid=ab\xff"]), "sessionid"),
             None
         );
+    }
+
+    #[test]
+    fn http_date_matches_the_strftime_format_over_the_whole_calendar() {
+        let mut at = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap();
+        let step = chrono::TimeDelta::seconds(86_400 * 37 + 3_661 * 7 + 13);
+        let last = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        while at <= last {
+            assert_eq!(
+                http_date(at),
+                at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+            );
+            at += step;
+        }
+        assert_eq!(http_date(last), "Fri, 31 Dec 9999 23:59:59 GMT");
     }
 
     #[test]

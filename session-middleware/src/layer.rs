@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::SET_COOKIE;
+use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::{Request, Response, StatusCode};
 use session_core::{Error, Session, SessionManager};
 use tower::{Layer, Service};
@@ -31,14 +31,16 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
-    /// Sessions from `sessions`' store, with its settings; a configuration error if the
-    /// settings would make a cookie browsers refuse or mangle
-    /// ([`SessionSettings::validate`](session_core::SessionSettings::validate)). A weak
-    /// `SECRET_KEY` is logged here, once at startup
-    /// ([`Secrets::warn_if_weak`](session_core::Secrets::warn_if_weak)).
+    /// Sessions from `sessions`' store, with its settings, checked once here
+    /// ([`SessionSettings::startup_check`](session_core::SessionSettings::startup_check)):
+    /// a configuration error if the settings would make a cookie browsers refuse or mangle,
+    /// or if they require a strong `SECRET_KEY` (the production preset) and it is weak; a
+    /// weak key is otherwise logged as a warning.
+    ///
+    /// # Errors
+    /// [`Error::Configuration`] as above.
     pub fn new(sessions: SessionManager) -> Result<Self, Error> {
-        sessions.settings().validate()?;
-        sessions.settings().secrets().warn_if_weak();
+        sessions.settings().startup_check()?;
         Ok(SessionLayer { sessions })
     }
 }
@@ -88,7 +90,25 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let sessions = self.sessions.clone();
         Box::pin(async move {
-            let mut response = inner.call(request).await?;
+            let timeouts = &sessions.settings().timeouts;
+            let timed_out = if incoming.is_some() && timeouts.is_enabled() {
+                match timeouts.enforce(&session, sessions.context().now()).await {
+                    Ok(timed_out) => timed_out,
+                    Err(error) => {
+                        tracing::error!(target: "session_middleware", %error, "could not check the session's timeouts");
+                        return Ok(replacement(StatusCode::INTERNAL_SERVER_ERROR));
+                    }
+                }
+            } else {
+                None
+            };
+            if let Some(which) = timed_out {
+                tracing::debug!(target: "session_middleware", ?which, "session timed out: flushed");
+            }
+            let mut response = match (timed_out, &timeouts.redirect) {
+                (Some(_), Some(location)) => redirect(location),
+                _ => inner.call(request).await?,
+            };
             match finish(&sessions, &session, incoming.is_some(), &mut response).await {
                 Ok(()) => Ok(response),
                 Err(Error::SessionDeleted) => {
@@ -102,6 +122,15 @@ where
             }
         })
     }
+}
+
+/// `SESSION_TIMEOUT_REDIRECT`'s 302 (the setting was validated as a header value).
+fn redirect<B: Default>(location: &str) -> Response<B> {
+    let mut response = replacement(StatusCode::FOUND);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
 }
 
 fn replacement<B: Default>(status: StatusCode) -> Response<B> {
@@ -123,6 +152,12 @@ async fn finish<B>(
     let mut empty = session.is_empty();
     let mut cookie = None;
     if !empty && wants_save {
+        if settings.timeouts.is_enabled() {
+            settings
+                .timeouts
+                .stamp_new(session, sessions.context().now())
+                .await?;
+        }
         // Loads the session; a stale key turns out empty here and is not saved.
         let lifetime = if session.get_expire_at_browser_close().await? {
             None

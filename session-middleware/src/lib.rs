@@ -36,7 +36,13 @@
 //!   backend failure while saving turns it into 500 (both logged).
 //!
 //! Beyond Django: an incoming key that turns out unknown is never saved as an empty
-//! session with `save_every_request`; its cookie is deleted instead.
+//! session with `save_every_request`; its cookie is deleted instead. And before the handler,
+//! when idle or absolute timeouts are configured (`SessionSettings::timeouts`,
+//! django-session-timeout's settings; see `session_core::timeouts`), a session that came with
+//! a cookie is loaded and checked: a timed-out one is flushed, then the request gets a 302 to
+//! `SESSION_TIMEOUT_REDIRECT` (the handler does not run) or carries on with a fresh session;
+//! a live one has its idle timestamp refreshed once it is older than the grace period. A new
+//! session is stamped when it is first saved.
 #![warn(missing_docs)]
 
 mod cleanup;

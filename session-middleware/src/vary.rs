@@ -6,6 +6,10 @@ use http::header::{HeaderValue, VARY};
 /// Adds `Cookie` to `Vary` unless already there (case-insensitively); keeps the existing
 /// order; a `*` stays alone.
 pub fn add_cookie(headers: &mut HeaderMap) {
+    if !headers.contains_key(VARY) {
+        headers.insert(VARY, HeaderValue::from_static("Cookie"));
+        return;
+    }
     let mut fields: Vec<String> = headers
         .get_all(VARY)
         .iter()

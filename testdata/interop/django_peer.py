@@ -18,12 +18,21 @@ Commands (results on stdout, one line of JSON or text; errors on stderr, exit st
     write JSON      Django creates a session holding the JSON object and prints its key
                     (for signed_cookies: the cookie value)
     migrate         creates the session table (db engine), as `manage.py migrate` would
+    request KEY|-   one GET through Django's SessionMiddleware and django-session-timeout's
+                    SessionTimeoutMiddleware (configured by --expire-seconds,
+                    --expire-after-last-activity, --grace-period, --timeout-redirect) to a
+                    view that counts visits in `visit`; with the session cookie KEY (`-`:
+                    none). Prints {"status", "location", "body", "cookie"}: `cookie` is the
+                    Set-Cookie value (a new key, "" when deleted) or null when none is set.
 """
 
 import argparse
 import json
 import sys
 from urllib.parse import parse_qs, unquote, urlsplit
+
+# ROOT_URLCONF: django-session-timeout's redirect() tries reverse() before using a path.
+urlpatterns = []
 
 ENGINES = {
     "file": "django.contrib.sessions.backends.file",
@@ -59,6 +68,17 @@ def database_settings(url, schema):
     raise SystemExit(f"unsupported database URL scheme {parts.scheme!r}")
 
 
+def timeout_settings(args):
+    """django-session-timeout's settings, only those given (the package has defaults)."""
+    given = {
+        "SESSION_EXPIRE_SECONDS": args.expire_seconds,
+        "SESSION_EXPIRE_AFTER_LAST_ACTIVITY": args.expire_after_last_activity,
+        "SESSION_EXPIRE_AFTER_LAST_ACTIVITY_GRACE_PERIOD": args.grace_period,
+        "SESSION_TIMEOUT_REDIRECT": args.timeout_redirect,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def configure(args):
     from django.conf import settings
 
@@ -70,7 +90,14 @@ def configure(args):
         SESSION_COOKIE_NAME=args.cookie_name,
         SESSION_COOKIE_AGE=args.cookie_age,
         DATABASES={"default": database_settings(args.db_url, args.db_schema)},
-        INSTALLED_APPS=["django.contrib.sessions"],
+        INSTALLED_APPS=[
+            "django.contrib.sessions",
+            # django-session-timeout imports django.contrib.auth.views.
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+        ],
+        ROOT_URLCONF=__name__,
+        **timeout_settings(args),
         USE_TZ=True,
         TIME_ZONE="UTC",
     )
@@ -124,6 +151,34 @@ def migrate(args):
     return "ok"
 
 
+def request(args):
+    from django.conf import settings
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django_session_timeout.middleware import SessionTimeoutMiddleware
+
+    def visit(request):
+        count = request.session.get("visit", 0) + 1
+        request.session["visit"] = count
+        return HttpResponse(f"Visit count:{count}")
+
+    handler = SessionMiddleware(SessionTimeoutMiddleware(visit))
+    incoming = RequestFactory().get("/visit")
+    if args.key != "-":
+        incoming.COOKIES[settings.SESSION_COOKIE_NAME] = args.key
+    response = handler(incoming)
+    cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    return json.dumps(
+        {
+            "status": response.status_code,
+            "location": response.get("Location"),
+            "body": response.content.decode(),
+            "cookie": None if cookie is None else cookie.value,
+        }
+    )
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--secret-key", required=True)
@@ -135,10 +190,17 @@ def main(argv):
     parser.add_argument("--db-table")
     parser.add_argument("--cookie-name", default="sessionid")
     parser.add_argument("--cookie-age", type=int, default=1209600)
+    parser.add_argument("--expire-seconds", type=float)
+    parser.add_argument(
+        "--expire-after-last-activity", type=lambda v: v.lower() == "true"
+    )
+    parser.add_argument("--grace-period", type=float)
+    parser.add_argument("--timeout-redirect")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("read").add_argument("key")
     commands.add_parser("write").add_argument("json")
     commands.add_parser("migrate")
+    commands.add_parser("request").add_argument("key")
     args = parser.parse_args(argv)
     if args.engine == "file" and not args.file_path:
         parser.error("--engine file needs --file-path")
@@ -146,7 +208,8 @@ def main(argv):
         parser.error("--engine db needs --db-url")
 
     configure(args)
-    result = {"read": read, "write": write, "migrate": migrate}[args.command](args)
+    commands = {"read": read, "write": write, "migrate": migrate, "request": request}
+    result = commands[args.command](args)
     if args.command == "read":
         print(json.dumps(result))
     else:
