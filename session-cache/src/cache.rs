@@ -72,6 +72,62 @@ pub trait Cache: Send + Sync + Debug {
             "this cache cannot compare and swap; unset SESSION_CONFLICTS",
         ))
     }
+
+    /// True when the set operations ([`set_add`](Self::set_add), ...) work: Redis; they
+    /// keep the per-user index of sessions.
+    fn has_sets(&self) -> bool {
+        false
+    }
+
+    /// Adds `member` to the set under `key`, which lives at least `ttl` from now.
+    ///
+    /// # Errors
+    /// A backend failure, or a configuration error from a cache without sets.
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        let _ = (key, member, ttl);
+        Err(no_sets())
+    }
+
+    /// The members of the set under `key` (none when there is no set).
+    ///
+    /// # Errors
+    /// As [`set_add`](Self::set_add).
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        let _ = key;
+        Err(no_sets())
+    }
+
+    /// Removes `member` from the set under `key`.
+    ///
+    /// # Errors
+    /// As [`set_add`](Self::set_add).
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        let _ = (key, member);
+        Err(no_sets())
+    }
+
+    /// True when [`scan`](Self::scan) works: the cache can list its keys (Redis, the
+    /// in-process cache; not memcached, nor Redis Cluster).
+    fn can_scan(&self) -> bool {
+        false
+    }
+
+    /// About `count` keys starting with `prefix`, from `cursor` (`None`: the beginning),
+    /// and the cursor of the rest (`None`: the end). A key may come twice.
+    ///
+    /// # Errors
+    /// A backend failure, or a configuration error from a cache that cannot list its keys.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let _ = (prefix, cursor, count);
+        Err(session_core::Error::config(
+            "this cache cannot list its keys: sessions can be listed and copied from db, file, Redis (not Cluster) and in-process engines",
+        ))
+    }
 }
 
 /// How a [`Cache::compare_and_swap`] ended.
@@ -85,8 +141,30 @@ pub enum Swap {
     Missing,
 }
 
+fn no_sets() -> session_core::Error {
+    session_core::Error::config(
+        "this cache keeps no sets: the per-user index of sessions needs Redis",
+    )
+}
+
 #[async_trait]
 impl<C: Cache + ?Sized> Cache for Arc<C> {
+    fn has_sets(&self) -> bool {
+        (**self).has_sets()
+    }
+
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        (**self).set_add(key, member, ttl).await
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        (**self).set_members(key).await
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        (**self).set_remove(key, member).await
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>> {
         (**self).get(key).await
     }
@@ -119,5 +197,18 @@ impl<C: Cache + ?Sized> Cache for Arc<C> {
         ttl: Duration,
     ) -> Result<Swap> {
         (**self).compare_and_swap(key, expected, value, ttl).await
+    }
+
+    fn can_scan(&self) -> bool {
+        (**self).can_scan()
+    }
+
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        (**self).scan(prefix, cursor, count).await
     }
 }

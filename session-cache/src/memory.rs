@@ -249,6 +249,41 @@ impl<V: Weigh + Clone> Entries<V> {
         outcome
     }
 
+    /// Up to `limit` live entries whose key starts with `prefix` and sorts after `after`,
+    /// in key order (each shard locked in turn; recency is not touched).
+    pub(crate) fn entries_after(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Vec<(String, V)> {
+        let now = Instant::now();
+        let mut found = Vec::new();
+        for n in 0..self.inner.shards.len() {
+            let shard = self.lock(n);
+            found.extend(
+                shard
+                    .map
+                    .iter()
+                    .filter(|(key, slot)| {
+                        slot.expires > now && key.starts_with(prefix) && &***key > after
+                    })
+                    .map(|(key, slot)| (key.to_string(), slot.value.clone())),
+            );
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.truncate(limit);
+        found
+    }
+
+    /// Every live entry's value.
+    pub(crate) fn values(&self) -> Vec<V> {
+        self.entries_after("", "", usize::MAX)
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect()
+    }
+
     #[cfg(test)]
     pub(crate) fn weighted_size(&self) -> u64 {
         self.inner.weight.load(Ordering::Relaxed)
@@ -361,6 +396,28 @@ impl Cache for MemoryCache {
             Arc::from(value),
             ttl,
         ))
+    }
+
+    fn can_scan(&self) -> bool {
+        true
+    }
+
+    /// In key order; the cursor is the last key listed.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let count = count.max(1);
+        let keys: Vec<String> = self
+            .entries
+            .entries_after(prefix, cursor.unwrap_or(""), count)
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        let next = (keys.len() == count).then(|| keys[count - 1].clone());
+        Ok((keys, next))
     }
 }
 

@@ -4,9 +4,11 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use session_core::{
-    Error, Result, SecretKey, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SecretKey, SessionInventory, SessionKey, SessionRecord,
+    SessionStore, StoreContext, UserIndex, async_trait,
 };
 
 use crate::cache::Swap;
@@ -43,10 +45,16 @@ const MIN_TTL: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone)]
 pub struct MemoryStore {
     entries: Entries<Stored>,
+    /// Stored keys per user id (the per-user index); entries of ended sessions are
+    /// dropped at the user's next login or listing.
+    users: Users,
     ctx: StoreContext,
     /// The current secret's tag, then the fallbacks'.
     secrets: Arc<[u64]>,
 }
+
+type Users =
+    Arc<std::sync::Mutex<std::collections::HashMap<String, std::collections::HashSet<String>>>>;
 
 #[derive(Debug, Clone)]
 struct Stored {
@@ -100,21 +108,31 @@ impl MemoryStore {
 
     /// A store of at most about `bytes` of session data (measured as JSON).
     pub fn with_capacity(bytes: u64, ctx: StoreContext) -> Self {
-        Self::over(Entries::with_capacity(bytes), ctx)
+        Self::over(Entries::with_capacity(bytes), Users::default(), ctx)
     }
 
     /// The same sessions, under another context (other settings, secrets or clock).
     pub fn reopen(&self, ctx: StoreContext) -> Self {
-        Self::over(self.entries.clone(), ctx)
+        Self::over(self.entries.clone(), self.users.clone(), ctx)
     }
 
-    fn over(entries: Entries<Stored>, ctx: StoreContext) -> Self {
+    fn over(entries: Entries<Stored>, users: Users, ctx: StoreContext) -> Self {
         let secrets = ctx.settings().secrets().all().map(secret_tag).collect();
         MemoryStore {
             entries,
+            users,
             ctx,
             secrets,
         }
+    }
+
+    fn users(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, std::collections::HashSet<String>>,
+    > {
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// `record` as an entry, and how long it lives.
@@ -203,6 +221,76 @@ impl SessionStore for MemoryStore {
             Swap::Changed => Err(Error::Conflict),
             Swap::Missing => Err(Error::SessionDeleted),
         }
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        Some(self)
+    }
+}
+
+/// A set of keys per user, in this process.
+#[async_trait]
+impl UserIndex for MemoryStore {
+    async fn index_add(&self, user: &str, key: &SessionKey, _: DateTime<Utc>) -> Result<()> {
+        self.users()
+            .entry(user.to_owned())
+            .or_default()
+            .insert(key.as_str().to_owned());
+        Ok(())
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        Ok(self
+            .users()
+            .get(user)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        let mut users = self.users();
+        if let Some(keys) = users.get_mut(user) {
+            keys.remove(key.as_str());
+            if keys.is_empty() {
+                users.remove(user);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keys in key order, the cursor being the last key listed; `count` leaves out sessions
+/// expired on the context's clock and those of a secret this store does not accept.
+#[async_trait]
+impl SessionInventory for MemoryStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let limit = limit.max(1);
+        let found = self
+            .entries
+            .entries_after("", from.map_or("", Cursor::as_str), limit);
+        let next = (found.len() == limit).then(|| Cursor::new(found[limit - 1].0.clone()));
+        let keys = found
+            .iter()
+            .filter(|(_, stored)| self.secrets.contains(&stored.secret))
+            .filter_map(|(key, _)| SessionKey::parse(key).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        Ok(self
+            .entries
+            .values()
+            .into_iter()
+            .filter(|s| self.secrets.contains(&s.secret) && !s.record.is_expired(now))
+            .count() as u64)
     }
 }
 

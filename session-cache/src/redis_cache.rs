@@ -239,4 +239,87 @@ impl Cache for RedisCache {
             .await
             .map(drop)
     }
+
+    fn has_sets(&self) -> bool {
+        true
+    }
+
+    /// `SADD`, and the set's TTL raised to `ttl` if it is shorter, in one script.
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        const SCRIPT: &str = "redis.call('SADD', KEYS[1], ARGV[1]) \
+            if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then \
+            redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1";
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(SCRIPT).arg(1).arg(key).arg(member).arg(millis);
+        self.run("indexing a user's session in Redis", cmd)
+            .await
+            .map(drop)
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        const WHAT: &str = "reading a user's sessions from Redis";
+        let mut cmd = redis::cmd("SMEMBERS");
+        cmd.arg(key);
+        redis::from_redis_value(self.run(WHAT, cmd).await?).map_err(|e| Error::backend(WHAT, e))
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        let mut cmd = redis::cmd("SREM");
+        cmd.arg(key).arg(member);
+        self.run("forgetting a user's session in Redis", cmd)
+            .await
+            .map(drop)
+    }
+
+    /// A single server only: a Cluster spreads keys over its masters, each with its own
+    /// `SCAN` cursor.
+    fn can_scan(&self) -> bool {
+        matches!(self.connection, Connection::Single(_))
+    }
+
+    /// `SCAN cursor MATCH <prefix>* COUNT count`.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        if !self.can_scan() {
+            return Err(Error::config(
+                "listing sessions on a Redis Cluster is not supported: list them on each master",
+            ));
+        }
+        const WHAT: &str = "listing sessions in Redis";
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor.unwrap_or("0"))
+            .arg("MATCH")
+            .arg(format!("{}*", glob_escape(prefix)))
+            .arg("COUNT")
+            .arg(count.max(1));
+        let (next, keys): (String, Vec<String>) =
+            redis::from_redis_value(self.run(WHAT, cmd).await?)
+                .map_err(|e| Error::backend(WHAT, e))?;
+        Ok((keys, (next != "0").then_some(next)))
+    }
+}
+
+/// `text` with Redis's glob characters escaped, to match itself.
+fn glob_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn glob_characters_are_escaped() {
+        assert_eq!(super::glob_escape("a*b?[c]\\d:"), "a\\*b\\?\\[c\\]\\\\d:");
+    }
 }

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, UserIndex, async_trait,
 };
 
 use crate::cache::{Cache, Swap};
@@ -81,6 +84,11 @@ impl<C: Cache> CacheStore<C> {
     /// layout).
     pub fn cache_key(&self, key: &SessionKey) -> String {
         format!("{}{}", self.prefix, key.as_str())
+    }
+
+    /// The cache key of a user's set of sessions.
+    fn user_key(&self, user: &str) -> String {
+        format!("{}users:{user}", self.prefix)
     }
 
     /// Writes `record` under `key` whether or not it is there: what a write-through layer
@@ -209,5 +217,76 @@ impl<C: Cache> SessionStore for CacheStore<C> {
     /// The cache expires entries by itself: nothing to do.
     async fn clear_expired(&self) -> Result<u64> {
         Ok(0)
+    }
+
+    /// On caches that list their keys ([`Cache::can_scan`]).
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        self.cache
+            .can_scan()
+            .then_some(self as &dyn SessionInventory)
+    }
+
+    /// On caches with sets ([`Cache::has_sets`]: Redis).
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        self.cache.has_sets().then_some(self as &dyn UserIndex)
+    }
+}
+
+/// A set per user under `<prefix>users:<id>` (never a session key: `:` is not in the key
+/// alphabet), living as long as the user's longest session.
+#[async_trait]
+impl<C: Cache> UserIndex for CacheStore<C> {
+    async fn index_add(
+        &self,
+        user: &str,
+        key: &SessionKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let ttl = (expires_at - self.ctx.now())
+            .to_std()
+            .unwrap_or(MIN_TTL)
+            .max(MIN_TTL);
+        self.cache
+            .set_add(&self.user_key(user), key.as_str(), ttl)
+            .await
+            .map_err(|e| e.redacted(key))
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        let members = self.cache.set_members(&self.user_key(user)).await?;
+        Ok(members
+            .iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        self.cache
+            .set_remove(&self.user_key(user), key.as_str())
+            .await
+            .map_err(|e| e.redacted(key))
+    }
+}
+
+/// The cache's keys under the prefix ([`Cache::scan`]); entries the cache has expired are
+/// gone, so `count` counts the distinct keys listed. Keys under the prefix that are not
+/// session keys (another application's) are skipped.
+#[async_trait]
+impl<C: Cache> SessionInventory for CacheStore<C> {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let (keys, next) = self
+            .cache
+            .scan(&self.prefix, from.map(Cursor::as_str), limit)
+            .await?;
+        let keys = keys
+            .iter()
+            .filter_map(|k| SessionKey::parse(k.strip_prefix(self.prefix.as_str())?).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next.map(Cursor::new)))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let keys = session_core::inventory::all_keys(self, 1000).await?;
+        Ok(keys.len() as u64)
     }
 }

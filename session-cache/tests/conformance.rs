@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use session_cache::{CacheStore, MemcachedCache, MemoryCache, MemoryStore, RedisCache, Timeouts};
 use session_conformance::Env;
-use session_core::SessionStore;
+use session_core::{HashedKeys, SessionStore};
 
 /// One in-process cache for the whole binary: a case reopening its store (same prefix)
 /// sees the same entries.
@@ -28,7 +28,7 @@ fn store<C: session_cache::Cache + 'static>(
 
 session_conformance::suite!(
     in_process,
-    [server, logout_wins, conflicts, clock],
+    [server, logout_wins, conflicts, clock, inventory],
     |env: Env| async move { store(memory(), &env) }
 );
 
@@ -49,7 +49,15 @@ fn memory_store(env: &Env) -> MemoryStore {
 
 session_conformance::suite!(
     memory_store_decoded,
-    [server, logout_wins, conflicts, clock],
+    [
+        server,
+        logout_wins,
+        conflicts,
+        clock,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         Ok::<_, session_core::Error>(Arc::new(memory_store(&env)) as Arc<dyn SessionStore>)
     }
@@ -57,7 +65,7 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     redis,
-    [server, logout_wins, conflicts, clock],
+    [server, logout_wins, conflicts, clock, inventory, users],
     |env: Env| async move {
         store(
             RedisCache::connect(&common::redis_url(), Timeouts::default())?,
@@ -67,8 +75,23 @@ session_conformance::suite!(
 );
 
 session_conformance::suite!(
+    redis_hashed_keys,
+    [server, logout_wins, conflicts, clock, users],
+    |env: Env| async move {
+        let redis = store(
+            RedisCache::connect(&common::redis_url(), Timeouts::default())?,
+            &env,
+        )?;
+        Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(HashedKeys::new(
+            redis,
+            &env.context(),
+        )))
+    }
+);
+
+session_conformance::suite!(
     redis_cluster,
-    [server, logout_wins, conflicts, clock],
+    [server, logout_wins, conflicts, clock, users],
     |env: Env| async move {
         let cache =
             RedisCache::connect_cluster(common::cluster_urls(), Timeouts::default()).await?;

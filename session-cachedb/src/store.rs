@@ -3,9 +3,11 @@
 use std::fmt::Display;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use session_cache::{Cache, CacheStore};
 use session_core::{
-    Error, InvalidKey, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Error, InvalidKey, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, UserIndex, async_trait,
 };
 
 /// Django's key prefix for the cached_db engine (`backends.cached_db.KEY_PREFIX`).
@@ -62,6 +64,13 @@ impl<C: Cache> CachedDbStore<C> {
     /// The persistent store.
     pub fn store(&self) -> &Arc<dyn SessionStore> {
         &self.store
+    }
+
+    /// The persistent store's per-user index.
+    fn index(&self) -> Result<&dyn UserIndex> {
+        self.store
+            .user_index()
+            .ok_or_else(|| Error::config("the persistent store keeps no per-user index"))
     }
 
     /// Puts what the store holds into the cache; a failure is logged. Under
@@ -170,5 +179,36 @@ impl<C: Cache> SessionStore for CachedDbStore<C> {
 
     async fn clear_expired(&self) -> Result<u64> {
         self.store.clear_expired().await
+    }
+
+    /// The persistent store's: it holds every session, the cache only some.
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        self.store.inventory()
+    }
+
+    /// The persistent store's index, with sessions ended through this store (so the
+    /// cached copies go too).
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        self.store.user_index().map(|_| self as &dyn UserIndex)
+    }
+}
+
+#[async_trait]
+impl<C: Cache> UserIndex for CachedDbStore<C> {
+    async fn index_add(
+        &self,
+        user: &str,
+        key: &SessionKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.index()?.index_add(user, key, expires_at).await
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        self.index()?.index_keys(user).await
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        self.index()?.index_remove(user, key).await
     }
 }

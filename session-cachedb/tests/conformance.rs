@@ -51,7 +51,7 @@ fn cached<C: Cache + 'static>(
 
 session_conformance::suite!(
     redis_postgres,
-    [server, conflicts, clock, clear_expired],
+    [server, conflicts, clock, clear_expired, users],
     |env: Env| async move {
         let redis = RedisCache::connect(&services::redis_url(), Timeouts::default())?;
         let pg = db(services::pg_url(), &env).await?;
@@ -61,7 +61,15 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_sqlite,
-    [server, conflicts, clock, clear_expired],
+    [
+        server,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         let sqlite = db(format!("sqlite://{}?mode=rwc", path.display()), &env).await?;
@@ -82,7 +90,14 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     memory_file,
-    [server, conflicts, clock, clear_expired],
+    [
+        server,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock
+    ],
     |env: Env| async move {
         let files = FileStore::new(Some(env.temp_dir().to_path_buf()), env.context())?;
         cached(memory(), Arc::new(files), &env)

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use session_core::{Conflicts, Result, SameSite, SessionSettings};
+use session_core::{Conflicts, Error, Result, SameSite, SessionSettings, StoreContext};
 
 use crate::secret;
 
@@ -105,6 +105,16 @@ pub struct Config {
     /// SESSION_EXPIRE_AT_BROWSER_CLOSE.
     #[arg(long, env = "SESSION_EXPIRE_AT_BROWSER_CLOSE", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub expire_at_browser_close: bool,
+    /// Key prefix of the cache and cached_db engines in the cache, so applications can share
+    /// a server (default: Django's, `django.contrib.sessions.cache` and
+    /// `django.contrib.sessions.cached_db`).
+    #[arg(long, env = "SESSION_CACHE_KEY_PREFIX")]
+    pub cache_key_prefix: Option<String>,
+    /// Store an HMAC of each session key (under a key derived from SECRET_KEY) instead of
+    /// the key, so a leaked table, directory or cache dump holds no usable cookie. Django
+    /// cannot read such a store.
+    #[arg(long, env = "SESSION_HASH_KEYS", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub hash_keys: bool,
     /// SESSION_SAVE_EVERY_REQUEST.
     #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST", default_value = "false", value_parser = parse_bool, action = clap::ArgAction::Set)]
     pub save_every_request: bool,
@@ -156,7 +166,8 @@ fn parse_samesite(text: &str) -> std::result::Result<SameSiteSetting, String> {
 }
 
 impl EngineKind {
-    /// The `SESSION_ENGINE` value that names this engine.
+    /// The `SESSION_ENGINE` value that names this engine (also the `engine` label of its
+    /// metrics).
     pub fn name(self) -> &'static str {
         match self {
             EngineKind::Db => "db",
@@ -197,6 +208,17 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| "sqlite://sessions.sqlite3?mode=rwc".to_owned())
+    }
+
+    /// The store context of this configuration: its settings, with keys hashed at rest
+    /// when `SESSION_HASH_KEYS` is on (refused with signed cookies, which store no key).
+    pub fn context(&self) -> Result<StoreContext> {
+        if self.hash_keys && self.engine == EngineKind::SignedCookies {
+            return Err(Error::config(
+                "SESSION_HASH_KEYS needs a server-side engine: signed-cookie sessions store no key",
+            ));
+        }
+        Ok(StoreContext::new(self.settings()?).with_hashed_keys(self.hash_keys))
     }
 
     /// Session settings from this configuration: the preset, then every setting given.

@@ -5,31 +5,51 @@ use std::sync::Arc;
 use session_cache::{Cache, CacheStore, MemoryStore, Timeouts};
 use session_cachedb::CachedDbStore;
 use session_cookie::{CookieMode, CookieStore};
-use session_core::{Result, SessionManager, SessionStore, StoreContext};
+use session_core::{Metered, Result, SessionManager, SessionStore, StoreContext};
 use session_db::{DbConfig, DbStore};
 use session_file::FileStore;
 
 use crate::config::{Config, EngineKind};
 
-/// The configured store with its settings.
+/// The configured store with its settings (behind hashed keys with `SESSION_HASH_KEYS`).
 pub async fn manager(config: &Config) -> Result<SessionManager> {
-    SessionManager::connect(config.settings()?, async |ctx| store(config, &ctx).await).await
+    SessionManager::connect(config.context()?, async |ctx| store(config, &ctx).await).await
 }
 
-/// The configured store, ready to use (the database table is created if missing).
+/// The configured store, ready to use (the database table is created if missing), behind
+/// [`Metered`] (counters and latencies through the `metrics` facade, labelled with the
+/// engine's name; free without a recorder installed). Keys reach it as given, hashed or
+/// not ([`manager`] hashes them).
 pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
+    let engine = engine(config, ctx).await?;
+    Ok(Arc::new(Metered::new(engine, config.engine.name())))
+}
+
+async fn engine(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
     Ok(match config.engine {
         EngineKind::Db => Arc::new(database(config, ctx).await?),
         EngineKind::File => Arc::new(FileStore::new(config.file_path.clone(), ctx.clone())?),
         EngineKind::Cache if config.cache_url == "memory" => {
             Arc::new(MemoryStore::new(ctx.clone()))
         }
-        EngineKind::Cache => Arc::new(CacheStore::new(cache(config).await?, ctx.clone())),
-        EngineKind::CachedDb => Arc::new(CachedDbStore::new(
-            cache(config).await?,
-            Arc::new(database(config, ctx).await?),
-            ctx.clone(),
-        )),
+        EngineKind::Cache => {
+            let store = CacheStore::new(cache(config).await?, ctx.clone());
+            Arc::new(match &config.cache_key_prefix {
+                Some(prefix) => store.with_prefix(prefix)?,
+                None => store,
+            })
+        }
+        EngineKind::CachedDb => {
+            let store = CachedDbStore::new(
+                cache(config).await?,
+                Arc::new(database(config, ctx).await?),
+                ctx.clone(),
+            );
+            Arc::new(match &config.cache_key_prefix {
+                Some(prefix) => store.with_prefix(prefix)?,
+                None => store,
+            })
+        }
         EngineKind::SignedCookies => {
             let mode = if config.cookie_encrypted {
                 CookieMode::Encrypted

@@ -61,7 +61,14 @@
 //!   expiry boundary, integer and datetime expiry, expired keys never adopted;
 //! - `clear_expired`: stores whose `clear_expired` removes expired sessions itself and
 //!   counts them (not those whose backend expires entries natively);
-//! - `client`: client-side stores (signed cookies): the key is the data.
+//! - `client`: client-side stores (signed cookies): the key is the data;
+//! - `inventory`: stores that list and count their sessions
+//!   ([`SessionInventory`](session_core::SessionInventory)): every key in batches of any
+//!   size, counts after creates and deletes;
+//! - `inventory_clock`: stores whose count leaves out sessions expired on the injected
+//!   clock (not those a cache server expires on its own clock);
+//! - `users`: stores keeping a per-user index ([`UserIndex`](session_core::UserIndex)):
+//!   `login`, listing a user's sessions, ending all or all but the current one.
 //!
 //! The cases port every applicable test of Django's `SessionTestsMixin` and
 //! `SessionBaseTests` (the names say which) and add what Django never tests.
@@ -92,7 +99,8 @@ pub use reference::ReferenceStore;
 /// Expands to one `#[test]` per case of the common cases and of each listed group.
 ///
 /// `suite!(name, [groups...], constructor)`: `name` becomes a module, the groups are any of
-/// `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired`, `client`, and the constructor is an async closure taking an [`Env`]
+/// `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired`, `client`, `inventory`,
+/// `inventory_clock`, `users`, and the constructor is an async closure taking an [`Env`]
 /// and returning `Result<Arc<dyn SessionStore>, impl Display>`.
 #[macro_export]
 macro_rules! suite {
@@ -116,7 +124,8 @@ macro_rules! suite {
 pub struct Case {
     /// The case's name (also its test's name).
     pub name: &'static str,
-    /// `common`, `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired` or `client`.
+    /// `common`, `server`, `logout_wins`, `conflicts`, `clock`, `clear_expired`, `client`,
+    /// `inventory`, `inventory_clock` or `users`.
     pub group: &'static str,
     /// Runs the case; panics on failure.
     pub run: fn(Harness) -> BoxFuture<'static, ()>,
@@ -129,6 +138,9 @@ const CONFLICTS: &[Case] = __cases!(table conflicts);
 const CLOCK: &[Case] = __cases!(table clock);
 const CLEAR_EXPIRED: &[Case] = __cases!(table clear_expired);
 const CLIENT: &[Case] = __cases!(table client);
+const INVENTORY: &[Case] = __cases!(table inventory);
+const INVENTORY_CLOCK: &[Case] = __cases!(table inventory_clock);
+const USERS: &[Case] = __cases!(table users);
 
 /// The common cases plus those of `groups`.
 pub fn cases(groups: &[&str]) -> Vec<Case> {
@@ -141,6 +153,9 @@ pub fn cases(groups: &[&str]) -> Vec<Case> {
             "clock" => CLOCK,
             "clear_expired" => CLEAR_EXPIRED,
             "client" => CLIENT,
+            "inventory" => INVENTORY,
+            "inventory_clock" => INVENTORY_CLOCK,
+            "users" => USERS,
             other => panic!("unknown conformance group {other:?}"),
         });
     }
@@ -237,6 +252,9 @@ mod tests {
             "clock",
             "clear_expired",
             "client",
+            "inventory",
+            "inventory_clock",
+            "users",
         ])
         .iter()
         .map(|case| case.name.to_owned())

@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, UserIndex, async_trait,
 };
 
 type Table = Arc<Mutex<HashMap<String, Row>>>;
+type Users = Arc<Mutex<HashMap<String, std::collections::BTreeSet<String>>>>;
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -21,6 +23,7 @@ struct Row {
 #[derive(Debug, Clone)]
 pub struct ReferenceStore {
     table: Table,
+    users: Users,
     ctx: StoreContext,
 }
 
@@ -33,7 +36,15 @@ impl ReferenceStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let table = tables.entry(namespace.to_owned()).or_default().clone();
-        ReferenceStore { table, ctx }
+        static USERS: OnceLock<Mutex<HashMap<String, Users>>> = OnceLock::new();
+        let users = USERS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(namespace.to_owned())
+            .or_default()
+            .clone();
+        ReferenceStore { table, users, ctx }
     }
 
     fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<String, Row>> {
@@ -122,5 +133,68 @@ impl SessionStore for ReferenceStore {
         let before = rows.len();
         rows.retain(|_, row| row.expires_at >= now);
         Ok((before - rows.len()) as u64)
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        Some(self)
+    }
+}
+
+/// A set of stored keys per user.
+#[async_trait]
+impl UserIndex for ReferenceStore {
+    async fn index_add(&self, user: &str, key: &SessionKey, _: DateTime<Utc>) -> Result<()> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users
+            .entry(user.to_owned())
+            .or_default()
+            .insert(key.as_str().to_owned());
+        Ok(())
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(users
+            .get(user)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(keys) = users.get_mut(user) {
+            keys.remove(key.as_str());
+        }
+        Ok(())
+    }
+}
+
+/// Keys in key order; the cursor is the last key listed.
+#[async_trait]
+impl SessionInventory for ReferenceStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let after = from.map_or("", Cursor::as_str);
+        let mut keys: Vec<&String> = Vec::new();
+        let rows = self.rows();
+        keys.extend(rows.keys().filter(|k| k.as_str() > after));
+        keys.sort();
+        keys.truncate(limit.max(1));
+        let next = (keys.len() == limit.max(1)).then(|| Cursor::new(keys[keys.len() - 1].clone()));
+        let keys = keys
+            .into_iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        Ok(self.rows().values().filter(|r| r.expires_at > now).count() as u64)
     }
 }

@@ -19,6 +19,12 @@
 //!   ([`SessionStore::save_if_unchanged`]): a save over a concurrent request's change fails
 //!   with [`Error::Conflict`] instead of losing it, and [`Session::modify`] retries a
 //!   read-modify-write on fresh data. Off by default, as Django.
+//! - [`SessionInventory`]: the optional listing and counting of stores (db, file, Redis,
+//!   in-process), for `sessions count`, `list` and `copy`.
+//! - [`HashedKeys`]: keys hashed at rest ([`StoreContext::with_hashed_keys`]).
+//! - [`users`]: "log out my other devices", [`Session::login`] and the per-user index.
+//! - `Metered` (feature `metrics`): counters and latencies of every store operation through
+//!   the `metrics` facade.
 //!
 //! ```
 //! use session_core::{SessionManager, SessionSettings};
@@ -66,8 +72,12 @@ pub mod error;
 pub mod expiry;
 #[cfg(feature = "axum")]
 mod extract;
+pub mod hashed_keys;
+pub mod inventory;
 pub mod key;
 pub mod manager;
+#[cfg(feature = "metrics")]
+pub mod metered;
 mod preset;
 pub mod security_log;
 pub mod session;
@@ -75,6 +85,7 @@ pub mod settings;
 pub mod signing;
 pub mod store;
 pub mod timeouts;
+pub mod users;
 
 /// A session's data: a JSON object whose keys keep their insertion order, as a Python dict.
 pub type SessionData = serde_json::Map<String, serde_json::Value>;
@@ -84,9 +95,14 @@ pub use clock::{Clock, MockClock, SharedClock, SystemClock};
 pub use codec::{SESSION_SALT, SessionCodec};
 pub use error::{Error, Result};
 pub use expiry::{Expiry, StoredExpiry};
+pub use hashed_keys::HashedKeys;
+pub use inventory::{Cursor, KeyBatch, SessionInventory};
 pub use key::{InvalidKey, KeyGenerator, RandomKeys, SessionKey};
 pub use manager::{IntoSessionStore, SessionManager};
+#[cfg(feature = "metrics")]
+pub use metered::Metered;
 pub use session::{ExpiryArgs, Session};
 pub use settings::{Conflicts, SameSite, SecretKey, Secrets, SessionSettings};
 pub use store::{SessionRecord, SessionStore, StoreContext};
 pub use timeouts::TimeoutSettings;
+pub use users::{UserIndex, UserSession};

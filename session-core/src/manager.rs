@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::hashed_keys::HashedKeys;
 use crate::key::{KeyGenerator, RandomKeys};
 use crate::session::Session;
 use crate::settings::SessionSettings;
@@ -14,7 +15,8 @@ use crate::store::{SessionStore, StoreContext};
 ///
 /// The store is built from the manager's own [`StoreContext`] (by [`build`](Self::build) or
 /// [`connect`](Self::connect)), so the engine and the sessions always agree on settings,
-/// secrets and clock.
+/// secrets and clock. On a context [`with_hashed_keys`](StoreContext::with_hashed_keys),
+/// the manager puts the store behind [`HashedKeys`]: every engine stores key hashes.
 ///
 /// ```
 /// use session_core::{SessionManager, SessionSettings};
@@ -115,6 +117,11 @@ impl SessionManager {
     }
 
     fn assemble(store: Arc<dyn SessionStore>, context: StoreContext) -> Result<Self> {
+        let store = if context.hashes_keys() {
+            Arc::new(HashedKeys::new(store, &context))
+        } else {
+            store
+        };
         let detect_conflicts = context.detects_conflicts();
         if detect_conflicts && !store.supports_conflict_detection() {
             return Err(Error::config(

@@ -121,7 +121,7 @@ impl Session {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn backend(&self) -> &Backend {
+    pub(crate) fn backend(&self) -> &Backend {
         &self.inner.backend
     }
 

@@ -11,8 +11,11 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::codec::SessionCodec;
 use crate::error::{Error, Result};
 use crate::expiry::StoredExpiry;
+use crate::hashed_keys::KeyHasher;
+use crate::inventory::SessionInventory;
 use crate::key::{InvalidKey, SessionKey};
 use crate::settings::SessionSettings;
+use crate::users::UserIndex;
 
 /// One stored session: its data, when it expires and, for conflict detection, the version
 /// it was loaded at.
@@ -193,6 +196,23 @@ pub trait SessionStore: Send + Sync + Debug {
             "this session engine cannot detect conflicting saves; unset SESSION_CONFLICTS",
         ))
     }
+
+    /// The store's listing and counting, if it has them (see [`SessionInventory`]).
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        None
+    }
+
+    /// The store's per-user index, if it keeps one (see [`UserIndex`]).
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        None
+    }
+
+    /// The key the engine underneath keeps the session `key` under, as its
+    /// [`inventory`](Self::inventory) and [`user_index`](Self::user_index) know it: `key`
+    /// itself, or its hash behind [`HashedKeys`](crate::HashedKeys).
+    fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        key.clone()
+    }
 }
 
 /// What an engine needs from the application: the settings (cookie name and age, secrets),
@@ -211,6 +231,7 @@ pub struct StoreContext {
     settings: Arc<SessionSettings>,
     codec: SessionCodec,
     clock: SharedClock,
+    key_hasher: Option<Arc<KeyHasher>>,
 }
 
 impl StoreContext {
@@ -221,7 +242,42 @@ impl StoreContext {
             settings: Arc::new(settings),
             codec,
             clock: Arc::new(SystemClock),
+            key_hasher: None,
         }
+    }
+
+    /// The same context with keys hashed at rest (`SESSION_HASH_KEYS`) or not: a
+    /// [`SessionManager`](crate::SessionManager) built on it stores, under every engine, an
+    /// HMAC of each session key instead of the key ([`HashedKeys`](crate::HashedKeys)).
+    ///
+    /// ```
+    /// use session_core::{SessionSettings, StoreContext};
+    /// let ctx = StoreContext::new(SessionSettings::new("secret")?).with_hashed_keys(true);
+    /// assert!(ctx.hashes_keys());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn with_hashed_keys(mut self, on: bool) -> Self {
+        self.key_hasher = on.then(|| Arc::new(KeyHasher::new(self.settings.secrets())));
+        self
+    }
+
+    /// True when keys are hashed at rest.
+    pub fn hashes_keys(&self) -> bool {
+        self.key_hasher.is_some()
+    }
+
+    /// The key-mapping step: what a session key is stored under. The key itself, or with
+    /// [`with_hashed_keys`](Self::with_hashed_keys) its HMAC under the current secret.
+    pub fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        match &self.key_hasher {
+            Some(hasher) => hasher.current(key),
+            None => key.clone(),
+        }
+    }
+
+    /// The hasher of hashed keys, if they are on.
+    pub(crate) fn key_hasher(&self) -> Option<&Arc<KeyHasher>> {
+        self.key_hasher.as_ref()
     }
 
     /// The same context on another clock (tests use a [`MockClock`](crate::MockClock)).
@@ -318,9 +374,19 @@ impl StoreContext {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn encode_record(&self, record: &SessionRecord) -> Result<String> {
+        self.codec.encode(record.data(), self.modified_at(record)?)
+    }
+
+    /// When `record` was last modified, as Django's expiry arithmetic sees it: its expiry
+    /// minus its lifetime. Engines that keep only a modification time (files) write this,
+    /// so a record copied from another store keeps its expiry.
+    ///
+    /// # Errors
+    /// [`Error::InvalidExpiry`] when that time is not representable.
+    pub fn modified_at(&self, record: &SessionRecord) -> Result<DateTime<Utc>> {
         let now = self.now();
         let lifetime = self.expiry_date(record.data(), now) - now;
-        let modified = record
+        record
             .expires_at()
             .checked_sub_signed(lifetime)
             .ok_or_else(|| {
@@ -328,8 +394,7 @@ impl StoreContext {
                     "a record expiring at {} cannot have been saved {lifetime} earlier",
                     record.expires_at()
                 ))
-            })?;
-        self.codec.encode(record.data(), modified)
+            })
     }
 
     /// Django's expiry date for `data` last modified at `modification`: the custom

@@ -84,8 +84,27 @@ pub struct Statements {
     pub delete: Arc<str>,
     /// Deletes at most [`CLEAR_BATCH`] rows expired before the bound time.
     pub clear_batch: Arc<str>,
-    /// Removes the table (and its index), if it exists.
-    pub drop_table: Arc<str>,
+    /// Removes the per-user index table and the table (and its index), if they exist.
+    pub drop_table: Vec<Arc<str>>,
+    /// Keys after the first bound key, unexpired at the second bound time, in key order,
+    /// at most the third bound number.
+    pub list_keys: Arc<str>,
+    /// How many sessions are unexpired at the bound time.
+    pub count: Arc<str>,
+    /// The per-user index: records (user, key, expiry), replacing the expiry.
+    pub user_add: Arc<str>,
+    /// Drops a user's entries expired before the bound time.
+    pub user_prune: Arc<str>,
+    /// The keys recorded for a user.
+    pub user_keys: Arc<str>,
+    /// Forgets one (user, key).
+    pub user_remove: Arc<str>,
+}
+
+/// The per-user index table of `table` (`<table>_users`, or the table's name cut to fit).
+pub fn users_table(table: &str) -> String {
+    let stem: String = table.chars().take(63 - "_users".len()).collect();
+    format!("{stem}_users")
 }
 
 impl Statements {
@@ -102,12 +121,23 @@ impl Statements {
             format!("{table}_expire_date")
         };
         let index = dialect.quote(&index_name);
+        let u = dialect.quote(&users_table(table));
+        let user = dialect.quote("user_id");
+        let expire_type = match dialect {
+            Dialect::Sqlite => "datetime",
+            Dialect::Postgres => "timestamp with time zone",
+            Dialect::MySql => "datetime(6)",
+        };
+        let users_ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {u} ({user} varchar(150) NOT NULL, {key} varchar(40) NOT NULL, {expire} {expire_type} NOT NULL, PRIMARY KEY ({user}, {key}))"
+        );
         let migrate = match dialect {
             Dialect::Sqlite => vec![
                 format!(
                     "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} text NOT NULL, {expire} datetime NOT NULL)"
                 ),
                 format!("CREATE INDEX IF NOT EXISTS {index} ON {t} ({expire})"),
+                users_ddl.clone(),
             ],
             Dialect::Postgres => vec![
                 // Two processes creating the same table at once can collide in PostgreSQL's
@@ -117,10 +147,14 @@ impl Statements {
                     "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} text NOT NULL, {expire} timestamp with time zone NOT NULL)"
                 ),
                 format!("CREATE INDEX IF NOT EXISTS {index} ON {t} ({expire})"),
+                users_ddl.clone(),
             ],
-            Dialect::MySql => vec![format!(
-                "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} longtext NOT NULL, {expire} datetime(6) NOT NULL, KEY {index} ({expire}))"
-            )],
+            Dialect::MySql => vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {t} ({key} varchar(40) NOT NULL PRIMARY KEY, {data} longtext NOT NULL, {expire} datetime(6) NOT NULL, KEY {index} ({expire}))"
+                ),
+                users_ddl.clone(),
+            ],
         };
         let clear_batch = match dialect {
             Dialect::MySql => format!("DELETE FROM {t} WHERE {expire} < ? LIMIT {CLEAR_BATCH}"),
@@ -159,7 +193,38 @@ impl Statements {
             exists: arc(format!("SELECT 1 FROM {t} WHERE {key} = {}", p[0])),
             delete: arc(format!("DELETE FROM {t} WHERE {key} = {}", p[0])),
             clear_batch: arc(clear_batch),
-            drop_table: arc(format!("DROP TABLE IF EXISTS {t}")),
+            drop_table: vec![
+                arc(format!("DROP TABLE IF EXISTS {u}")),
+                arc(format!("DROP TABLE IF EXISTS {t}")),
+            ],
+            list_keys: arc(format!(
+                "SELECT {key} FROM {t} WHERE {key} > {} AND {expire} > {} ORDER BY {key} LIMIT {}",
+                p[0], p[1], p[2]
+            )),
+            count: arc(format!(
+                "SELECT COUNT(*) FROM {t} WHERE {expire} > {}",
+                p[0]
+            )),
+            user_add: arc(match dialect {
+                Dialect::Sqlite => {
+                    format!("INSERT OR REPLACE INTO {u} ({user}, {key}, {expire}) VALUES (?, ?, ?)")
+                }
+                Dialect::Postgres => format!(
+                    "INSERT INTO {u} ({user}, {key}, {expire}) VALUES ($1, $2, $3) ON CONFLICT ({user}, {key}) DO UPDATE SET {expire} = EXCLUDED.{expire}"
+                ),
+                Dialect::MySql => format!(
+                    "INSERT INTO {u} ({user}, {key}, {expire}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE {expire} = VALUES({expire})"
+                ),
+            }),
+            user_prune: arc(format!(
+                "DELETE FROM {u} WHERE {user} = {} AND {expire} < {}",
+                p[0], p[1]
+            )),
+            user_keys: arc(format!("SELECT {key} FROM {u} WHERE {user} = {}", p[0])),
+            user_remove: arc(format!(
+                "DELETE FROM {u} WHERE {user} = {} AND {key} = {}",
+                p[0], p[1]
+            )),
         }
     }
 }

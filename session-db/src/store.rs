@@ -3,10 +3,12 @@
 use std::future::Future;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, UserIndex, async_trait,
 };
 
 use crate::config::DbConfig;
@@ -79,11 +81,13 @@ impl DbStore {
     pub async fn drop_table(&self) -> Result<()> {
         self.bounded("dropping the session table", async {
             on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
-                sqlx::query(AssertSqlSafe(self.sql.drop_table.clone()))
-                    .execute(pool)
-                    .await
-                    .map(drop)
-                    .map_err(failed("dropping the session table"))
+                for statement in &self.sql.drop_table {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(pool)
+                        .await
+                        .map_err(failed("dropping the session table"))?;
+                }
+                Ok(())
             })
         })
         .await
@@ -293,6 +297,129 @@ impl SessionStore for DbStore {
                 return Ok(removed);
             }
         }
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+
+    fn user_index(&self) -> Option<&dyn UserIndex> {
+        Some(self)
+    }
+}
+
+/// The table `<table>_users` (user_id, session_key, expire_date), made by
+/// [`DbStore::migrate`] next to Django's, which ignores it. A login drops the user's
+/// expired entries.
+#[async_trait]
+impl UserIndex for DbStore {
+    async fn index_add(
+        &self,
+        user: &str,
+        key: &SessionKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = self.ctx.now();
+        self.bounded("indexing a user's session", async {
+            on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
+                sqlx::query(AssertSqlSafe(self.sql.user_prune.clone()))
+                    .bind(user)
+                    .bind(to_db(now))
+                    .execute(pool)
+                    .await
+                    .map_err(failed("pruning a user's sessions"))?;
+                sqlx::query(AssertSqlSafe(self.sql.user_add.clone()))
+                    .bind(user)
+                    .bind(key.as_str())
+                    .bind(to_db(expires_at))
+                    .execute(pool)
+                    .await
+                    .map_err(failed("indexing a user's session"))?;
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| e.redacted(key))
+    }
+
+    async fn index_keys(&self, user: &str) -> Result<Vec<SessionKey>> {
+        let keys: Vec<String> = self
+            .bounded("listing a user's sessions", async {
+                Ok(on_pool!(&self.pools, reader, |pool, _to_db, _from_db| {
+                    sqlx::query_scalar(AssertSqlSafe(self.sql.user_keys.clone()))
+                        .bind(user)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(failed("listing a user's sessions"))?
+                }))
+            })
+            .await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect())
+    }
+
+    async fn index_remove(&self, user: &str, key: &SessionKey) -> Result<()> {
+        self.bounded("forgetting a user's session", async {
+            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+                sqlx::query(AssertSqlSafe(self.sql.user_remove.clone()))
+                    .bind(user)
+                    .bind(key.as_str())
+                    .execute(pool)
+                    .await
+                    .map_err(failed("forgetting a user's session"))?;
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| e.redacted(key))
+    }
+}
+
+/// Unexpired keys in key order (the primary key's index); the cursor is the last key.
+/// Rows whose key is not a valid session key (written by something else) are skipped.
+#[async_trait]
+impl SessionInventory for DbStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let now = self.ctx.now();
+        let after = from.map_or("", Cursor::as_str).to_owned();
+        let limit = limit.clamp(1, 100_000);
+        let rows: Vec<String> = self
+            .bounded("listing sessions", async {
+                Ok(on_pool!(&self.pools, reader, |pool, to_db, _from_db| {
+                    sqlx::query_scalar(AssertSqlSafe(self.sql.list_keys.clone()))
+                        .bind(&after)
+                        .bind(to_db(now))
+                        .bind(limit as i64)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(failed("listing sessions"))?
+                }))
+            })
+            .await?;
+        let next = (rows.len() == limit).then(|| Cursor::new(rows[rows.len() - 1].clone()));
+        let keys = rows
+            .iter()
+            .filter_map(|k| SessionKey::parse(k).ok())
+            .collect();
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.ctx.now();
+        let count: i64 = self
+            .bounded("counting sessions", async {
+                Ok(on_pool!(&self.pools, reader, |pool, to_db, _from_db| {
+                    sqlx::query_scalar(AssertSqlSafe(self.sql.count.clone()))
+                        .bind(to_db(now))
+                        .fetch_one(pool)
+                        .await
+                        .map_err(failed("counting sessions"))?
+                }))
+            })
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }
 

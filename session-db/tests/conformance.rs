@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use session_conformance::Env;
-use session_core::SessionStore;
+use session_core::{HashedKeys, SessionStore};
 use session_db::{DbConfig, DbStore};
 
 async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_core::Error> {
@@ -20,7 +20,16 @@ async fn store(url: String, env: &Env) -> Result<Arc<dyn SessionStore>, session_
 
 session_conformance::suite!(
     sqlite_file,
-    [server, logout_wins, conflicts, clock, clear_expired],
+    [
+        server,
+        logout_wins,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         let path = env.temp_dir().join("sessions.sqlite3");
         store(format!("sqlite://{}", path.display()), &env).await
@@ -28,8 +37,28 @@ session_conformance::suite!(
 );
 
 session_conformance::suite!(
+    sqlite_file_hashed_keys,
+    [server, logout_wins, conflicts, clock, clear_expired, users],
+    |env: Env| async move {
+        let path = env.temp_dir().join("sessions.sqlite3");
+        let store = store(format!("sqlite://{}", path.display()), &env).await?;
+        let hashed: Arc<dyn SessionStore> = Arc::new(HashedKeys::new(store, &env.context()));
+        Ok::<_, session_core::Error>(hashed)
+    }
+);
+
+session_conformance::suite!(
     sqlite_memory,
-    [server, logout_wins, conflicts, clock, clear_expired],
+    [
+        server,
+        logout_wins,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move {
         store(
             format!("sqlite:file:{}?mode=memory&cache=shared", env.namespace()),
@@ -41,12 +70,30 @@ session_conformance::suite!(
 
 session_conformance::suite!(
     postgres,
-    [server, logout_wins, conflicts, clock, clear_expired],
+    [
+        server,
+        logout_wins,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move { store(common::pg_url(), &env).await }
 );
 
 session_conformance::suite!(
     mariadb,
-    [server, logout_wins, conflicts, clock, clear_expired],
+    [
+        server,
+        logout_wins,
+        conflicts,
+        clock,
+        clear_expired,
+        inventory,
+        inventory_clock,
+        users
+    ],
     |env: Env| async move { store(common::mysql_url(), &env).await }
 );

@@ -4,6 +4,8 @@
 //! the key) and `POST /logout` (flushes).
 
 pub mod html;
+pub mod metrics;
+pub mod users;
 pub mod views;
 
 use axum::routing::{get, post};
@@ -18,10 +20,12 @@ pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
 }
 
 /// The demo's routes over `sessions`, whose engine the index page calls `engine`.
+/// `/metrics` (Prometheus) is outside the session layer.
 pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Router> {
-    Ok(Router::new()
+    let pages = Router::new()
         .route("/", get(views::index))
-        .route("/login", post(views::login))
+        .route("/login", post(views::login).get(users::login))
+        .route("/logout-others", get(users::logout_others))
         .route("/logout", post(views::logout))
         .route("/visit", get(views::visit))
         .route("/create", get(views::create))
@@ -35,5 +39,6 @@ pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Ro
         .route("/interrupted", get(views::interrupted))
         .layer(Extension(sessions.clone()))
         .layer(Extension(views::EngineName(engine.to_owned())))
-        .layer(SessionLayer::new(sessions)?))
+        .layer(SessionLayer::new(sessions)?);
+    Ok(pages.merge(metrics::routes()))
 }

@@ -22,6 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let cli = Cli::parse();
+    session_demo::metrics::install();
     let sessions = engine::manager(&cli.config).await?;
     // Settings are checked (and a weak key refused under the production preset) before
     // anything listens.

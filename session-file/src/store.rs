@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use session_core::{
-    Error, Result, SessionKey, SessionRecord, SessionStore, StoreContext, StoredExpiry, async_trait,
+    Cursor, Error, KeyBatch, Result, SessionInventory, SessionKey, SessionRecord, SessionStore,
+    StoreContext, StoredExpiry, async_trait,
 };
 
 use crate::builder::FileStoreBuilder;
@@ -100,7 +101,9 @@ impl FileStore {
                 limit: MAX_FILE_SIZE,
             });
         }
-        let modified = self.inner.ctx.now();
+        // The record's own modification time (now, for a session being saved), so that a
+        // record copied from another store keeps its expiry.
+        let modified = self.inner.ctx.modified_at(record)?;
         let path = self.inner.path(key);
         let (written, content) = self
             .blocking(move |_| {
@@ -181,6 +184,31 @@ impl Inner {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// The keys of the session files in the directory, in key order.
+    fn keys(&self) -> io::Result<Vec<(SessionKey, PathBuf)>> {
+        let mut keys: Vec<_> = files::list(&self.dir, self.prefix())?
+            .into_iter()
+            .filter_map(|(name, path)| {
+                let key = SessionKey::parse(&name[self.prefix().len()..]).ok()?;
+                Some((key, path))
+            })
+            .collect();
+        keys.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        Ok(keys)
+    }
+
+    /// How many files hold a session unexpired at `now` (each one is read, as
+    /// `clear_expired` does).
+    fn count(&self, now: DateTime<Utc>) -> io::Result<u64> {
+        let mut live = 0;
+        for (key, path) in self.keys()? {
+            if let Some((Some(record), _)) = self.read(&path, &key)? {
+                live += u64::from(!record.is_expired(now));
+            }
+        }
+        Ok(live)
     }
 
     /// Removes the expired sessions and stale temporary files; an entry that cannot be
@@ -273,6 +301,41 @@ impl SessionStore for FileStore {
         self.blocking(move |inner| inner.clear_expired(now))
             .await
             .map_err(|e| Error::backend("clearing expired session files", e))
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        Some(self)
+    }
+}
+
+/// Keys of the directory's session files in key order (the directory is read once per
+/// batch); the cursor is the last key listed. `count` reads every file.
+#[async_trait]
+impl SessionInventory for FileStore {
+    async fn list_keys(&self, from: Option<&Cursor>, limit: usize) -> Result<KeyBatch> {
+        let after = from.map(|c| c.as_str().to_owned()).unwrap_or_default();
+        let limit = limit.max(1);
+        let keys: Vec<SessionKey> = self
+            .blocking(move |inner| {
+                Ok(inner
+                    .keys()?
+                    .into_iter()
+                    .map(|(key, _)| key)
+                    .filter(|key| key.as_str() > after.as_str())
+                    .take(limit)
+                    .collect())
+            })
+            .await
+            .map_err(|e| Error::backend("listing session files", e))?;
+        let next = (keys.len() == limit).then(|| Cursor::new(keys[limit - 1].as_str()));
+        Ok(KeyBatch::new(keys, next))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let now = self.inner.ctx.now();
+        self.blocking(move |inner| inner.count(now))
+            .await
+            .map_err(|e| Error::backend("counting session files", e))
     }
 }
 

@@ -9,10 +9,12 @@ mod codec;
 mod conflicts;
 mod dict;
 mod expiry;
+mod inventory;
 mod keys;
 mod lifecycle;
 mod server;
 mod support;
+mod users;
 
 pub use client::*;
 pub use clock::*;
@@ -20,9 +22,11 @@ pub use codec::*;
 pub use conflicts::*;
 pub use dict::*;
 pub use expiry::*;
+pub use inventory::*;
 pub use keys::*;
 pub use lifecycle::*;
 pub use server::*;
+pub use users::*;
 
 /// Expands `$mode` (`tests` or `table`) over the cases of one group.
 #[doc(hidden)]
@@ -95,6 +99,25 @@ macro_rules! __cases {
     ($mode:ident clear_expired) => {
         $crate::__emit! {$mode clear_expired:
             clear_expired_counts clear_expired_keeps_live_sessions
+        }
+    };
+    ($mode:ident inventory) => {
+        $crate::__emit! {$mode inventory:
+            inventory_of_empty_store inventory_lists_every_session_in_batches
+            inventory_batches_of_one inventory_listed_keys_load
+            inventory_count_follows_creates_and_deletes
+        }
+    };
+    ($mode:ident inventory_clock) => {
+        $crate::__emit! {$mode inventory_clock:
+            inventory_count_skips_expired
+        }
+    };
+    ($mode:ident users) => {
+        $crate::__emit! {$mode users:
+            login_records_user_and_cycles_key end_user_sessions_keeps_current
+            end_user_sessions_ends_all logged_out_session_is_not_listed
+            invalid_user_id_is_refused
         }
     };
     ($mode:ident client) => {

@@ -1,0 +1,217 @@
+//! [`Metered`]: counters and latencies of every store operation, through the `metrics`
+//! facade (cargo feature `metrics`).
+//!
+//! One wrapper around any engine, so no engine counts anything itself. Metrics, not
+//! `tracing` spans: what an operator watches is rates and latency distributions per engine
+//! ("how many logins a minute, how many loads miss, how slow is Redis at p99"), which
+//! counters and histograms give for the cost of an atomic increment, aggregated in the
+//! process and scraped by Prometheus (or any `metrics` exporter) without sending an event
+//! per request anywhere. A span per operation would cost an allocation and a subscriber
+//! call on the hot path and still need a layer turning spans into those very numbers;
+//! `tracing` stays what it is here, the place for events worth reading one by one (a
+//! tampered cookie, a backend failure).
+//!
+//! | metric | labels | counts |
+//! |---|---|---|
+//! | `sessions_created_total` | `engine` | sessions created (`create` succeeded) |
+//! | `sessions_loaded_total` | `engine`, `result` = `hit` \| `miss` | loads, by whether a session was found |
+//! | `sessions_saved_total` | `engine` | saves of existing sessions |
+//! | `sessions_deleted_total` | `engine` | deletes (logouts, flushes, key cycles) |
+//! | `sessions_cleared_total` | `engine` | expired sessions removed by `clear_expired` |
+//! | `sessions_conflicts_total` | `engine`, `kind` = `key_collision` \| `session_deleted` | a `create` under a taken key, a `save` of a session deleted meanwhile |
+//! | `sessions_errors_total` | `engine`, `operation`, `kind` | failed operations (`backend`, `too_large`, ...) |
+//! | `sessions_operation_duration_seconds` | `engine`, `operation` | latency of each operation (histogram) |
+//!
+//! Labels are fixed words and the engine name given to [`Metered::new`]: nothing of a
+//! session key or of session data is ever a label or a value.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+
+use crate::error::{Error, Result};
+use crate::inventory::SessionInventory;
+use crate::key::{InvalidKey, SessionKey};
+use crate::store::{SessionRecord, SessionStore};
+
+/// `store` with every operation counted and timed under the label `engine`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use session_conformance::ReferenceStore;
+/// use session_core::{Metered, SessionManager, SessionSettings};
+///
+/// let sessions = SessionManager::build(SessionSettings::new("secret")?, |ctx| {
+///     Ok(Metered::new(Arc::new(ReferenceStore::open("metered-doc", ctx)), "reference"))
+/// })?;
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Metered {
+    inner: Arc<dyn SessionStore>,
+    engine: &'static str,
+}
+
+impl Metered {
+    /// `inner`, measured, its metrics labelled `engine="<engine>"`.
+    pub fn new(inner: Arc<dyn SessionStore>, engine: &'static str) -> Self {
+        describe();
+        Metered { inner, engine }
+    }
+
+    /// The store measured.
+    pub fn inner(&self) -> &Arc<dyn SessionStore> {
+        &self.inner
+    }
+
+    /// Times `call` as `operation` and counts its error, if any, by kind.
+    async fn timed<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let outcome = call.await;
+        histogram!("sessions_operation_duration_seconds", "engine" => self.engine, "operation" => operation)
+            .record(started.elapsed().as_secs_f64());
+        match &outcome {
+            Err(Error::KeyCollision) => {
+                counter!("sessions_conflicts_total", "engine" => self.engine, "kind" => "key_collision").increment(1);
+            }
+            Err(Error::SessionDeleted) => {
+                counter!("sessions_conflicts_total", "engine" => self.engine, "kind" => "session_deleted").increment(1);
+            }
+            Err(Error::Conflict) => {
+                counter!("sessions_conflicts_total", "engine" => self.engine, "kind" => "changed_meanwhile").increment(1);
+            }
+            Err(error) => {
+                counter!("sessions_errors_total", "engine" => self.engine, "operation" => operation, "kind" => kind(error)).increment(1);
+            }
+            Ok(_) => {}
+        }
+        outcome
+    }
+}
+
+/// The kind of an error, as a label.
+fn kind(error: &Error) -> &'static str {
+    match error {
+        Error::Backend { .. } => "backend",
+        Error::KeyCollision => "key_collision",
+        Error::SessionDeleted => "session_deleted",
+        Error::InvalidKey(_) => "invalid_key",
+        Error::Configuration(_) => "configuration",
+        Error::InvalidExpiry(_) => "invalid_expiry",
+        Error::Serialization(_) => "serialization",
+        Error::TooLarge { .. } => "too_large",
+        #[allow(unreachable_patterns)]
+        _ => "other",
+    }
+}
+
+/// Describes the metrics (help text, unit) to the recorder installed now. [`Metered::new`]
+/// calls it; call it again after installing a recorder later than that.
+pub fn describe() {
+    {
+        describe_counter!("sessions_created_total", "Sessions created");
+        describe_counter!(
+            "sessions_loaded_total",
+            "Session loads, by result (hit: a session was found)"
+        );
+        describe_counter!("sessions_saved_total", "Saves of existing sessions");
+        describe_counter!("sessions_deleted_total", "Sessions deleted");
+        describe_counter!(
+            "sessions_cleared_total",
+            "Expired sessions removed by clear_expired"
+        );
+        describe_counter!(
+            "sessions_conflicts_total",
+            "Creates under a taken key, saves of sessions deleted meanwhile, and (SESSION_CONFLICTS=detect) saves over a concurrent change"
+        );
+        describe_counter!(
+            "sessions_errors_total",
+            "Failed store operations, by operation and kind"
+        );
+        describe_histogram!(
+            "sessions_operation_duration_seconds",
+            Unit::Seconds,
+            "Latency of store operations"
+        );
+    }
+}
+
+#[async_trait]
+impl SessionStore for Metered {
+    fn parse_key(&self, raw: &str) -> Result<SessionKey, InvalidKey> {
+        self.inner.parse_key(raw)
+    }
+
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        self.timed("exists", self.inner.exists(key)).await
+    }
+
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let created = self.timed("create", self.inner.create(key, record)).await?;
+        counter!("sessions_created_total", "engine" => self.engine).increment(1);
+        Ok(created)
+    }
+
+    async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let saved = self.timed("save", self.inner.save(key, record)).await?;
+        counter!("sessions_saved_total", "engine" => self.engine).increment(1);
+        Ok(saved)
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.timed("delete", self.inner.delete(key)).await?;
+        counter!("sessions_deleted_total", "engine" => self.engine).increment(1);
+        Ok(())
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let loaded = self.timed("load", self.inner.load(key)).await?;
+        let result = if loaded.is_some() { "hit" } else { "miss" };
+        counter!("sessions_loaded_total", "engine" => self.engine, "result" => result).increment(1);
+        Ok(loaded)
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        let cleared = self
+            .timed("clear_expired", self.inner.clear_expired())
+            .await?;
+        counter!("sessions_cleared_total", "engine" => self.engine).increment(cleared);
+        Ok(cleared)
+    }
+
+    fn supports_conflict_detection(&self) -> bool {
+        self.inner.supports_conflict_detection()
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        loaded: &SessionRecord,
+    ) -> Result<SessionRecord> {
+        let saved = self
+            .timed("save", self.inner.save_if_unchanged(key, record, loaded))
+            .await?;
+        counter!("sessions_saved_total", "engine" => self.engine).increment(1);
+        Ok(saved)
+    }
+
+    fn inventory(&self) -> Option<&dyn SessionInventory> {
+        self.inner.inventory()
+    }
+
+    /// The engine's own index, over stored keys.
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        self.inner.user_index()
+    }
+
+    fn stored_key(&self, key: &SessionKey) -> SessionKey {
+        self.inner.stored_key(key)
+    }
+}
