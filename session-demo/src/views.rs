@@ -82,6 +82,7 @@ pub async fn index(
          <form id=\"login\" method=\"post\" action=\"/login\">\
          <input name=\"user\" value=\"ada\" aria-label=\"user id\"><button>Log in</button></form>\
          <form id=\"logout\" method=\"post\" action=\"/logout\"><button class=\"quiet\">Log out</button></form>\
+         <form id=\"logout-others\" method=\"get\" action=\"/logout-others\"><button class=\"quiet\">Log out my other devices</button></form>\
          </div></section>\
          <section class=\"card\"><h2>The tutorials' views</h2><div class=\"actions\">{actions}\
          <form id=\"expiry\" method=\"get\" action=\"/expiry\">\
@@ -133,8 +134,17 @@ pub async fn login(
         let body = page("Log in", "<p>A user id is needed to log in.</p>");
         return Ok((StatusCode::BAD_REQUEST, body).into_response());
     }
-    session.insert(USER_KEY, user).await?;
-    session.cycle_key().await?;
+    // Through the per-user index where the engine keeps one (so "log out my other
+    // devices" finds this session); a plain login (Django's) where it does not, or where
+    // the id is not one the index takes.
+    match session.login(user).await {
+        Ok(()) => {}
+        Err(session_core::Error::Configuration(_)) => {
+            session.insert(USER_KEY, user).await?;
+            session.cycle_key().await?;
+        }
+        Err(error) => return Err(error.into()),
+    }
     Ok(Redirect::to("/").into_response())
 }
 

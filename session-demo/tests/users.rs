@@ -121,3 +121,27 @@ async fn refusals() {
     let (status, _) = get(&client, addr, "/logout-others").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// The page's own "Log in" form (`POST /login`) goes through the index too, so its
+/// "Log out my other devices" button finds the other browser.
+#[tokio::test]
+async fn the_pages_login_form_is_indexed() {
+    let addr = serve(&["--engine", "cache", "--cache-url", "memory"]).await;
+    let user = format!("u{}", session_core::SessionKey::generate().as_str());
+    let (laptop, phone) = (browser(), browser());
+    for client in [&laptop, &phone] {
+        let response = client
+            .post(format!("http://{addr}/login"))
+            .form(&[("user", user.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        assert!(visits(client, addr).await.contains("Visit count:1"));
+    }
+    let (status, body) = get(&laptop, addr, "/logout-others").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Logged out 1 other session"), "{body}");
+    assert!(visits(&phone, addr).await.contains("Visit count:1"));
+    assert!(visits(&laptop, addr).await.contains("Visit count:2"));
+}
