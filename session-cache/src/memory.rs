@@ -32,6 +32,11 @@ const MIN_SHARD_BYTES: u64 = 1024 * 1024;
 /// nobody reads again do not wait for capacity pressure to go.
 const SWEEP_EVERY_WRITES: u64 = 4096;
 
+/// What an entry costs beyond its key and value (LRU node, hash slot, boxed key, expiry,
+/// the value's own allocation), counted against the capacity so that many small sessions
+/// cannot take far more memory than it says.
+const ENTRY_OVERHEAD: u64 = 192;
+
 /// A TTL too long for `Instant` arithmetic becomes this: a century.
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 86_400);
 
@@ -178,7 +183,7 @@ impl<V: Weigh + Clone> Entries<V> {
             let Some(value) = decide(live) else {
                 return false;
             };
-            let weight = (key.len() + value.weight()) as u64;
+            let weight = (key.len() + value.weight()) as u64 + ENTRY_OVERHEAD;
             let slot = Slot {
                 value,
                 expires: now.checked_add(ttl).unwrap_or(now + FOREVER),
@@ -194,21 +199,24 @@ impl<V: Weigh + Clone> Entries<V> {
             }
             true
         };
-        self.make_room(index);
+        self.make_room(index, key);
         stored
     }
 
-    /// Evicts until the total weight is within the capacity, starting with shard `first`
-    /// (the one just written) and moving on to the next only when it is empty.
-    fn make_room(&self, first: usize) {
+    /// Evicts until the total weight is within the capacity: least recently used first in
+    /// shard `first` (the one just written), then in the others. `written` itself is never
+    /// evicted, so a write that returned true is there to read (an entry heavier than the
+    /// whole capacity stays until it is the least recently used of its shard).
+    fn make_room(&self, first: usize, written: &str) {
         let shards = self.inner.shards.len();
         for n in 0..shards {
             if self.inner.weight.load(Ordering::Relaxed) <= self.inner.capacity {
                 return;
             }
+            let keep = (n == 0).then_some(written);
             let mut shard = self.lock((first + n) % shards);
             while self.inner.weight.load(Ordering::Relaxed) > self.inner.capacity
-                && shard.evict_one(&self.inner.weight)
+                && shard.evict_one(keep, &self.inner.weight)
             {}
         }
     }
@@ -297,8 +305,12 @@ impl<V> Shard<V> {
         }
     }
 
-    /// Drops the least recently used entry; false when the shard is empty.
-    fn evict_one(&mut self, total: &AtomicU64) -> bool {
+    /// Drops the least recently used entry unless it is `keep`; false when nothing was
+    /// dropped.
+    fn evict_one(&mut self, keep: Option<&str>, total: &AtomicU64) -> bool {
+        if keep.is_some_and(|keep| self.map.peek_lru().is_some_and(|(key, _)| &**key == keep)) {
+            return false;
+        }
         match self.map.pop_lru() {
             Some((_, old)) => {
                 total.fetch_sub(old.weight, Ordering::Relaxed);
@@ -482,7 +494,10 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(entries.remove_expired(), 50);
         // k1, k3 .. k9 and k11 .. k99 are left, with their 5-byte values.
-        assert_eq!(entries.weighted_size(), 5 * (2 + 5) + 45 * (3 + 5));
+        assert_eq!(
+            entries.weighted_size(),
+            5 * (2 + 5) + 45 * (3 + 5) + 50 * ENTRY_OVERHEAD
+        );
         assert_eq!(entries.remove_expired(), 0);
     }
 
@@ -547,5 +562,25 @@ mod tests {
         assert_eq!(entries.weighted_size(), counted);
         assert!(counted <= capacity);
         assert!(counted > capacity / 2, "evicted far too much: {counted}");
+    }
+
+    /// An entry larger than what its shard holds evicts the others, never itself.
+    #[test]
+    fn the_entry_just_written_is_never_evicted() {
+        let entries = Entries::<Arc<str>>::with_capacity(4 << 20);
+        let ttl = Duration::from_secs(60);
+        for n in 0..2_000 {
+            entries.set(&format!("small{n}"), Arc::from("v".repeat(1000)), ttl);
+        }
+        let big: Arc<str> = Arc::from("b".repeat(3 << 20));
+        assert!(entries.add("big", big.clone(), ttl));
+        assert_eq!(entries.get("big").as_deref().map(str::len), Some(3 << 20));
+        assert!(entries.weighted_size() <= 4 << 20);
+        let huge: Arc<str> = Arc::from("h".repeat(5 << 20));
+        entries.set("huge", huge, ttl);
+        assert!(
+            entries.get("huge").is_some(),
+            "a write that returned was dropped"
+        );
     }
 }
