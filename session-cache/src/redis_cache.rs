@@ -244,14 +244,14 @@ impl Cache for RedisCache {
         true
     }
 
-    /// `SADD`, and the set's TTL raised to `ttl` if it is shorter, in one script.
-    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
-        const SCRIPT: &str = "redis.call('SADD', KEYS[1], ARGV[1]) \
-            if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then \
-            redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1";
-        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+    /// `SADD` and `PERSIST`, in one script. The set keeps no TTL: its sessions' expiries move
+    /// on with every save, so any TTL given at login could drop a live session from the
+    /// index; members of ended sessions are removed as the index is read (each login).
+    async fn set_add(&self, key: &str, member: &str, _ttl: Duration) -> Result<()> {
+        const SCRIPT: &str =
+            "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('PERSIST', KEYS[1]) return 1";
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(SCRIPT).arg(1).arg(key).arg(member).arg(millis);
+        cmd.arg(SCRIPT).arg(1).arg(key).arg(member);
         self.run("indexing a user's session in Redis", cmd)
             .await
             .map(drop)

@@ -123,6 +123,9 @@ impl Session {
         check_user_id(user)?;
         let backend = self.backend();
         let index = index_of(backend.store.as_ref())?;
+        // The index forgets what ended here, not by an expiry of its own: a session's
+        // expiry moves on with every save, so any date the index kept would go stale.
+        live_sessions(index, user).await?;
         self.insert(USER_ID_KEY, user).await?;
         self.cycle_key().await?;
         self.save().await?;
@@ -145,23 +148,7 @@ impl SessionManager {
     /// index; a backend failure.
     pub async fn user_sessions(&self, user: &str) -> Result<Vec<UserSession>> {
         check_user_id(user)?;
-        let index = index_of(self.store().as_ref())?;
-        let mut live = Vec::new();
-        for key in index.index_keys(user).await? {
-            let record = index.load(&key).await?;
-            match record {
-                Some(record)
-                    if record.data().get(USER_ID_KEY).and_then(|v| v.as_str()) == Some(user) =>
-                {
-                    live.push(UserSession {
-                        stored_key: key,
-                        expires_at: record.expires_at(),
-                    });
-                }
-                _ => index.index_remove(user, &key).await?,
-            }
-        }
-        Ok(live)
+        live_sessions(index_of(self.store().as_ref())?, user).await
     }
 
     /// Ends every session of `user` but the one whose cookie is `keep` (none: all of them,
@@ -175,16 +162,36 @@ impl SessionManager {
         let index = index_of(self.store().as_ref())?;
         let keep = keep.map(|key| self.store().stored_key(key));
         let mut ended = 0;
-        for key in index.index_keys(user).await? {
-            if Some(&key) == keep.as_ref() {
+        // Only sessions that still belong to `user`: one whose user id changed since is
+        // someone else's now.
+        for session in live_sessions(index, user).await? {
+            if Some(&session.stored_key) == keep.as_ref() {
                 continue;
             }
-            if index.exists(&key).await? {
-                index.delete(&key).await?;
-                ended += 1;
-            }
-            index.index_remove(user, &key).await?;
+            index.delete(&session.stored_key).await?;
+            index.index_remove(user, &session.stored_key).await?;
+            ended += 1;
         }
         Ok(ended)
     }
+}
+
+/// The indexed sessions of `user` that are live and still carry `user`'s id; the others
+/// are dropped from the index.
+async fn live_sessions(index: &dyn UserIndex, user: &str) -> Result<Vec<UserSession>> {
+    let mut live = Vec::new();
+    for key in index.index_keys(user).await? {
+        match index.load(&key).await? {
+            Some(record)
+                if record.data().get(USER_ID_KEY).and_then(|v| v.as_str()) == Some(user) =>
+            {
+                live.push(UserSession {
+                    stored_key: key,
+                    expires_at: record.expires_at(),
+                });
+            }
+            _ => index.index_remove(user, &key).await?,
+        }
+    }
+    Ok(live)
 }

@@ -93,8 +93,6 @@ pub struct Statements {
     pub count: Arc<str>,
     /// The per-user index: records (user, key, expiry), replacing the expiry.
     pub user_add: Arc<str>,
-    /// Drops a user's entries expired before the bound time.
-    pub user_prune: Arc<str>,
     /// The keys recorded for a user.
     pub user_keys: Arc<str>,
     /// Forgets one (user, key).
@@ -216,10 +214,6 @@ impl Statements {
                     "INSERT INTO {u} ({user}, {key}, {expire}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE {expire} = VALUES({expire})"
                 ),
             }),
-            user_prune: arc(format!(
-                "DELETE FROM {u} WHERE {user} = {} AND {expire} < {}",
-                p[0], p[1]
-            )),
             user_keys: arc(format!("SELECT {key} FROM {u} WHERE {user} = {}", p[0])),
             user_remove: arc(format!(
                 "DELETE FROM {u} WHERE {user} = {} AND {key} = {}",

@@ -309,8 +309,9 @@ impl SessionStore for DbStore {
 }
 
 /// The table `<table>_users` (user_id, session_key, expire_date), made by
-/// [`DbStore::migrate`] next to Django's, which ignores it. A login drops the user's
-/// expired entries.
+/// [`DbStore::migrate`] next to Django's, which ignores it. Entries of sessions that ended
+/// are dropped by `session_core` as it lists them (at each login too), not by the
+/// `expire_date` kept here, which a later save of the session outdates.
 #[async_trait]
 impl UserIndex for DbStore {
     async fn index_add(
@@ -319,15 +320,8 @@ impl UserIndex for DbStore {
         key: &SessionKey,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        let now = self.ctx.now();
         self.bounded("indexing a user's session", async {
             on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
-                sqlx::query(AssertSqlSafe(self.sql.user_prune.clone()))
-                    .bind(user)
-                    .bind(to_db(now))
-                    .execute(pool)
-                    .await
-                    .map_err(failed("pruning a user's sessions"))?;
                 sqlx::query(AssertSqlSafe(self.sql.user_add.clone()))
                     .bind(user)
                     .bind(key.as_str())

@@ -117,7 +117,7 @@ macro_rules! __cases {
         $crate::__emit! {$mode users:
             login_records_user_and_cycles_key end_user_sessions_keeps_current
             end_user_sessions_ends_all logged_out_session_is_not_listed
-            invalid_user_id_is_refused
+            invalid_user_id_is_refused a_session_extended_after_login_stays_indexed
         }
     };
     ($mode:ident client) => {

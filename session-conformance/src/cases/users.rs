@@ -1,6 +1,7 @@
 //! The per-user index ([`session_core::UserIndex`]): the `users` group, "log out my other
 //! devices".
 
+use chrono::TimeDelta;
 use serde_json::json;
 use session_core::{Error, SessionKey};
 
@@ -46,6 +47,31 @@ pub async fn end_user_sessions_keeps_current(h: Harness) {
     assert_eq!(seen(&h, &bob).await["_auth_user_id"], "bob");
     assert_eq!(h.sessions().user_sessions("alice").await.unwrap().len(), 1);
     assert_eq!(h.sessions().user_sessions("bob").await.unwrap().len(), 1);
+}
+
+/// A session saved after login lives past the expiry it had at login, and stays in the
+/// index: "log out my other devices" still ends it after that first expiry has passed.
+pub async fn a_session_extended_after_login_stays_indexed(h: Harness) {
+    let age = h.sessions().settings().cookie_age;
+    let laptop = logged_in(&h, "dave").await;
+    h.clock().advance(TimeDelta::seconds(age * 9 / 10));
+    let s = h.session(Some(laptop.as_str()));
+    s.insert("seen", 1).await.unwrap();
+    s.save().await.unwrap();
+    h.clock().advance(TimeDelta::seconds(age * 6 / 10));
+    assert_eq!(
+        seen(&h, &laptop).await["seen"],
+        1,
+        "the saved session lives on"
+    );
+    let phone = logged_in(&h, "dave").await;
+    let ended = h
+        .sessions()
+        .end_user_sessions("dave", Some(&phone))
+        .await
+        .unwrap();
+    assert_eq!(ended, 1, "the laptop's session fell out of the index");
+    assert!(seen(&h, &laptop).await.is_empty());
 }
 
 /// Without a session to keep, every session of the user ends.
