@@ -65,6 +65,9 @@ struct State {
     base: Base,
     /// Under `SESSION_CONFLICTS=detect`: nothing changed since this handle's last save.
     synced: bool,
+    /// The only changes are timeout timestamps ([`Session::update_stamps`]): a concurrent
+    /// save wins over them without a conflict, as over an unmodified session.
+    stamps_only: bool,
 }
 
 /// What a conflict-detecting save compares with.
@@ -201,6 +204,7 @@ impl Session {
         let mut state = self.state();
         state.modified = true;
         state.synced = false;
+        state.stamps_only = false;
     }
 
     /// Django's `is_empty()`: true when there is no key and no loaded data. A session that
@@ -291,8 +295,25 @@ impl Session {
         if changed {
             state.modified = true;
             state.synced = false;
+            state.stamps_only = false;
         }
         Ok(result)
+    }
+
+    /// [`update`](Self::update) for the timeouts' own timestamps: if nothing else changes,
+    /// a save that meets a concurrent change gives way (another request of the session
+    /// refreshed them too) instead of failing with [`Error::Conflict`].
+    pub(crate) async fn update_stamps<K, I>(&self, entries: I) -> Result<()>
+    where
+        K: Into<String>,
+        I: IntoIterator<Item = (K, Value)>,
+    {
+        let was_modified = self.state().modified;
+        self.update(entries).await?;
+        if !was_modified {
+            self.state().stamps_only = true;
+        }
+        Ok(())
     }
 
     /// The value under `key`, converted to `T`; `None` when absent. Django's `session.get(key)`.
@@ -670,6 +691,7 @@ impl Session {
         state.accessed = true;
         state.modified = true;
         state.synced = false;
+        state.stamps_only = false;
     }
 
     /// Django's `flush()`: empties the data, deletes the stored session and drops the key
@@ -834,9 +856,10 @@ impl Session {
                 state.synced = true;
                 Ok(())
             }
-            // Nothing was changed here (a `SESSION_SAVE_EVERY_REQUEST` refresh): the other
-            // request's save already wrote the data and renewed the expiry.
-            Err(Error::Conflict) if !state.modified => Ok(()),
+            // Nothing was changed here (a `SESSION_SAVE_EVERY_REQUEST` refresh), or only the
+            // timeouts' timestamps: the other request's save already wrote the data and
+            // renewed the expiry.
+            Err(Error::Conflict) if !state.modified || state.stamps_only => Ok(()),
             Err(error) => Err(error),
         }
     }

@@ -243,7 +243,7 @@ impl TimeoutSettings {
             }
             Verdict::Alive(writes) if writes.is_empty() => Ok(None),
             Verdict::Alive(writes) => {
-                session.update(writes).await?;
+                session.update_stamps(writes).await?;
                 Ok(None)
             }
         }

@@ -150,3 +150,52 @@ async fn modify_retries_on_fresh_data_and_the_middleware_does_not_save_again() {
     assert_eq!(key_of(&set.expect("the cookie is refreshed")), key);
     assert_eq!(stored_n(&sessions, &key).await, 2);
 }
+
+/// Parallel requests of an idle session each refresh the idle timestamp; under detection
+/// one of those writes lands and the others give way: no 409 for a timestamp alone. A
+/// real change on top of a refreshed stamp still conflicts.
+#[tokio::test]
+async fn timeout_stamps_alone_never_conflict() {
+    use session_core::Clock;
+    let env = Env::new("mw_conflict_stamps").with_settings(|s| {
+        s.conflicts = Conflicts::Detect;
+        s.timeouts.expire_seconds = Some(600);
+    });
+    let sessions = SessionManager::build(env.context(), |ctx| {
+        Ok(ReferenceStore::open(env.namespace(), ctx))
+    })
+    .unwrap();
+    let timeouts = &sessions.settings().timeouts;
+    let first = sessions.session(None);
+    first.insert("user", 1).await.unwrap();
+    timeouts.stamp_new(&first, env.clock().now()).await.unwrap();
+    first.save().await.unwrap();
+    let key = first.session_key().unwrap();
+
+    env.clock().advance(chrono::TimeDelta::seconds(30));
+    let (a, b) = (
+        sessions.session(Some(key.as_str())),
+        sessions.session(Some(key.as_str())),
+    );
+    let now = env.clock().now();
+    assert_eq!(timeouts.enforce(&a, now).await.unwrap(), None);
+    assert_eq!(timeouts.enforce(&b, now).await.unwrap(), None);
+    assert!(
+        a.is_modified() && b.is_modified(),
+        "both refreshed the stamp"
+    );
+    a.save().await.unwrap();
+    b.save().await.expect("a timestamp refresh gives way");
+
+    env.clock().advance(chrono::TimeDelta::seconds(30));
+    let (c, d) = (
+        sessions.session(Some(key.as_str())),
+        sessions.session(Some(key.as_str())),
+    );
+    let now = env.clock().now();
+    timeouts.enforce(&c, now).await.unwrap();
+    timeouts.enforce(&d, now).await.unwrap();
+    d.insert("cart", 2).await.unwrap();
+    c.save().await.unwrap();
+    assert!(matches!(d.save().await, Err(session_core::Error::Conflict)));
+}
