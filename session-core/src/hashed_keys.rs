@@ -134,15 +134,28 @@ impl HashedKeys {
 
     /// After `save` under the current hash found nothing: moves a session stored under a
     /// fallback's hash to the current one. `SessionDeleted` when there is none.
+    ///
+    /// Two requests of one session may do this at once after a rotation: the one that
+    /// finds the current hash already made (`KeyCollision`), or the fallback already gone,
+    /// saves under the current hash instead.
     async fn rehash(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
+        let current = self.hasher.current(key);
         for old in self.hasher.fallbacks(key) {
             if self.inner.exists(&old).await? {
-                self.inner.create(&self.hasher.current(key), record).await?;
+                match self.inner.create(&current, record).await {
+                    Ok(_) => {}
+                    Err(Error::KeyCollision) => {
+                        self.inner.save(&current, record).await?;
+                    }
+                    Err(error) => return Err(error),
+                }
                 self.inner.delete(&old).await?;
                 return Ok(key.clone());
             }
         }
-        Err(Error::SessionDeleted)
+        // Moved meanwhile by a concurrent request of the same session.
+        self.inner.save(&current, record).await?;
+        Ok(key.clone())
     }
 }
 
