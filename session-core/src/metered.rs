@@ -24,12 +24,19 @@
 //!
 //! Labels are fixed words and the engine name given to [`Metered::new`]: nothing of a
 //! session key or of session data is ever a label or a value.
+//!
+//! The series of the hot path (durations and counts of loads, saves, creates and deletes)
+//! are registered once, by [`Metered::new`], with the recorder installed then, and each
+//! operation updates its handle (an atomic add) instead of looking the series up by name
+//! and labels: install the recorder before building the sessions. Those series are then
+//! exported from the start, at zero. Errors and conflicts, rare, are looked up when they
+//! happen.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use metrics::{Counter, Histogram, Unit, counter, describe_counter, describe_histogram, histogram};
 
 use crate::error::{Error, Result};
 use crate::inventory::SessionInventory;
@@ -52,13 +59,51 @@ use crate::store::{SessionRecord, SessionStore};
 pub struct Metered {
     inner: Arc<dyn SessionStore>,
     engine: &'static str,
+    hot: Arc<HotSeries>,
+}
+
+/// The handles of the series every request touches.
+#[derive(Debug)]
+struct HotSeries {
+    load: Histogram,
+    save: Histogram,
+    create: Histogram,
+    delete: Histogram,
+    hits: Counter,
+    misses: Counter,
+    saved: Counter,
+    created: Counter,
+    deleted: Counter,
+}
+
+impl HotSeries {
+    fn register(engine: &'static str) -> Self {
+        let duration = |operation: &'static str| histogram!("sessions_operation_duration_seconds", "engine" => engine, "operation" => operation);
+        let loaded = |result: &'static str| counter!("sessions_loaded_total", "engine" => engine, "result" => result);
+        HotSeries {
+            load: duration("load"),
+            save: duration("save"),
+            create: duration("create"),
+            delete: duration("delete"),
+            hits: loaded("hit"),
+            misses: loaded("miss"),
+            saved: counter!("sessions_saved_total", "engine" => engine),
+            created: counter!("sessions_created_total", "engine" => engine),
+            deleted: counter!("sessions_deleted_total", "engine" => engine),
+        }
+    }
 }
 
 impl Metered {
-    /// `inner`, measured, its metrics labelled `engine="<engine>"`.
+    /// `inner`, measured, its metrics labelled `engine="<engine>"`, registered with the
+    /// recorder installed now.
     pub fn new(inner: Arc<dyn SessionStore>, engine: &'static str) -> Self {
         describe();
-        Metered { inner, engine }
+        Metered {
+            inner,
+            engine,
+            hot: Arc::new(HotSeries::register(engine)),
+        }
     }
 
     /// The store measured.
@@ -74,8 +119,15 @@ impl Metered {
     ) -> Result<T> {
         let started = Instant::now();
         let outcome = call.await;
-        histogram!("sessions_operation_duration_seconds", "engine" => self.engine, "operation" => operation)
-            .record(started.elapsed().as_secs_f64());
+        let elapsed = started.elapsed().as_secs_f64();
+        match operation {
+            "load" => self.hot.load.record(elapsed),
+            "save" => self.hot.save.record(elapsed),
+            "create" => self.hot.create.record(elapsed),
+            "delete" => self.hot.delete.record(elapsed),
+            _ => histogram!("sessions_operation_duration_seconds", "engine" => self.engine, "operation" => operation)
+                .record(elapsed),
+        }
         match &outcome {
             Err(Error::KeyCollision) => {
                 counter!("sessions_conflicts_total", "engine" => self.engine, "kind" => "key_collision").increment(1);
@@ -154,26 +206,29 @@ impl SessionStore for Metered {
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let created = self.timed("create", self.inner.create(key, record)).await?;
-        counter!("sessions_created_total", "engine" => self.engine).increment(1);
+        self.hot.created.increment(1);
         Ok(created)
     }
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let saved = self.timed("save", self.inner.save(key, record)).await?;
-        counter!("sessions_saved_total", "engine" => self.engine).increment(1);
+        self.hot.saved.increment(1);
         Ok(saved)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
         self.timed("delete", self.inner.delete(key)).await?;
-        counter!("sessions_deleted_total", "engine" => self.engine).increment(1);
+        self.hot.deleted.increment(1);
         Ok(())
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
         let loaded = self.timed("load", self.inner.load(key)).await?;
-        let result = if loaded.is_some() { "hit" } else { "miss" };
-        counter!("sessions_loaded_total", "engine" => self.engine, "result" => result).increment(1);
+        if loaded.is_some() {
+            self.hot.hits.increment(1);
+        } else {
+            self.hot.misses.increment(1);
+        }
         Ok(loaded)
     }
 
@@ -198,7 +253,7 @@ impl SessionStore for Metered {
         let saved = self
             .timed("save", self.inner.save_if_unchanged(key, record, loaded))
             .await?;
-        counter!("sessions_saved_total", "engine" => self.engine).increment(1);
+        self.hot.saved.increment(1);
         Ok(saved)
     }
 

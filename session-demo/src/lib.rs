@@ -8,8 +8,9 @@ pub mod metrics;
 pub mod users;
 pub mod views;
 
+use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use session_core::SessionManager;
 use session_middleware::SessionLayer;
 
@@ -37,8 +38,30 @@ pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Ro
         .route("/expiry", get(views::set_expiry))
         .route("/fail", get(views::fail))
         .route("/interrupted", get(views::interrupted))
-        .layer(Extension(sessions.clone()))
-        .layer(Extension(views::EngineName(engine.to_owned())))
-        .layer(SessionLayer::new(sessions)?);
+        .layer(SessionLayer::new(sessions.clone())?)
+        .with_state(Demo {
+            sessions,
+            engine: views::EngineName(engine.to_owned()),
+        });
     Ok(pages.merge(metrics::routes()))
+}
+
+/// What the views extract as axum `State` (router state costs nothing per request, unlike
+/// an `Extension` layer).
+#[derive(Debug, Clone)]
+struct Demo {
+    sessions: SessionManager,
+    engine: views::EngineName,
+}
+
+impl FromRef<Demo> for SessionManager {
+    fn from_ref(demo: &Demo) -> Self {
+        demo.sessions.clone()
+    }
+}
+
+impl FromRef<Demo> for views::EngineName {
+    fn from_ref(demo: &Demo) -> Self {
+        demo.engine.clone()
+    }
 }

@@ -1,8 +1,8 @@
 //! "Log out my other devices": `GET /login?user=ID` (logs in through the per-user index)
 //! and `GET /logout-others`.
 
-use axum::Extension;
 use axum::extract::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -44,10 +44,7 @@ pub async fn login(session: Session, Query(query): Query<LoginQuery>) -> Respons
 }
 
 /// `GET /logout-others`: ends every other session of the user logged in here.
-pub async fn logout_others(
-    session: Session,
-    Extension(sessions): Extension<SessionManager>,
-) -> Response {
+pub async fn logout_others(session: Session, State(sessions): State<SessionManager>) -> Response {
     let user = match session.get::<String>(USER_ID_KEY).await {
         Ok(Some(user)) => user,
         Ok(None) => {

@@ -1,6 +1,6 @@
 //! The views of the classic Django session tutorials, one handler each.
 
-use axum::extract::{Extension, Form, Query};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -38,8 +38,8 @@ fn seconds_left(left: Option<f64>, limit: Option<u64>) -> String {
 /// `/`: what the session holds and how it is kept, and a button for every action.
 pub async fn index(
     session: Session,
-    Extension(sessions): Extension<SessionManager>,
-    Extension(EngineName(engine)): Extension<EngineName>,
+    State(sessions): State<SessionManager>,
+    State(EngineName(engine)): State<EngineName>,
 ) -> Page {
     let settings = sessions.settings();
     let data = session.data().await?;
@@ -281,10 +281,7 @@ pub async fn fail(session: Session) -> Result<(StatusCode, Html<String>), Sessio
 
 /// `/interrupted`: changes the session while a "concurrent request" logs it out: the
 /// middleware answers 400, and the logout wins.
-pub async fn interrupted(
-    session: Session,
-    axum::Extension(sessions): axum::Extension<session_core::SessionManager>,
-) -> Page {
+pub async fn interrupted(session: Session, State(sessions): State<SessionManager>) -> Page {
     session.insert("visit", -1).await?;
     if let Some(key) = session.session_key() {
         sessions.session(Some(key.as_str())).flush().await?;

@@ -1,6 +1,6 @@
 //! `peer-server ENGINE`: session-demo's `/visit` (load the session, add one to "visit",
-//! save) served by one of the Rust session peers, or with no session layer (`bare`), for
-//! `scripts/peer-bench`.
+//! save) served by one of the Rust session peers, or with no session layer (`bare` on axum,
+//! `actix-bare` on actix-web: each framework's own floor), for `scripts/peer-bench`.
 //!
 //! Settings come from the environment: `BIND` (default 127.0.0.1:8000), `REDIS_URL`,
 //! `PG_URL`, `SQLITE_PATH`, and `PEER_NAMESPACE` (default `peer_bench`): the PostgreSQL
@@ -34,7 +34,7 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 const TWO_WEEKS: time::Duration = time::Duration::weeks(2);
 
 const ENGINES: &str = "bare, tower-memory, tower-moka, tower-redis, tower-postgres, \
-                       tower-sqlite, actix-cookie, actix-redis";
+                       tower-sqlite, actix-bare, actix-cookie, actix-redis";
 
 /// session-demo's page, byte for byte.
 fn page(visit: i64) -> String {
@@ -121,6 +121,7 @@ async fn tower_visit(session: Session) -> std::result::Result<Html<String>, Stat
 
 async fn actix(store: &str, bind: &str, namespace: &str) -> Result<()> {
     match store {
+        "bare" => actix_bare(bind).await,
         "cookie" => actix_serve(CookieSessionStore::default, bind).await,
         "redis" => {
             let prefix = format!("{namespace}:");
@@ -151,6 +152,27 @@ where
         App::new()
             .wrap(sessions)
             .route("/visit", web::get().to(actix_visit))
+            .route("/", web::get().to(async || "ok"))
+    })
+    .bind(bind)?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The same page with no session middleware: actix-web's own cost per request.
+async fn actix_bare(bind: &str) -> Result<()> {
+    use actix_web::{App, HttpServer, web};
+    HttpServer::new(|| {
+        App::new()
+            .route(
+                "/visit",
+                web::get().to(async || {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(page(1))
+                }),
+            )
             .route("/", web::get().to(async || "ok"))
     })
     .bind(bind)?
