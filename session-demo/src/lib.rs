@@ -41,7 +41,7 @@ pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Ro
         .layer(SessionLayer::new(sessions.clone())?)
         .with_state(Demo {
             sessions,
-            engine: views::EngineName(engine.to_owned()),
+            engine: views::EngineName(engine.into()),
         });
     Ok(pages.merge(metrics::routes()))
 }

@@ -13,7 +13,7 @@ type Page = Result<Html<String>, SessionError>;
 
 /// The name of the engine in use, for the index page (`SESSION_ENGINE`'s value).
 #[derive(Debug, Clone)]
-pub struct EngineName(pub String);
+pub struct EngineName(pub std::sync::Arc<str>);
 
 /// The session key with its middle hidden: enough to tell sessions apart on screen, not
 /// enough to use.

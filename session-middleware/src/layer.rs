@@ -178,21 +178,16 @@ async fn finish<B>(
     let mut empty = session.is_empty();
     let mut cookie = None;
     if !empty && wants_save {
+        let now = sessions.context().now();
         if settings.timeouts.is_enabled() {
-            settings
-                .timeouts
-                .stamp_new(session, sessions.context().now())
-                .await?;
+            settings.timeouts.stamp_new(session, now).await?;
         }
         // Loads the session; a stale key turns out empty here and is not saved.
         let lifetime = if session.get_expire_at_browser_close().await? {
             None
         } else {
             let max_age = session.get_expiry_age().await?;
-            Some(cookie::Lifetime::from_now(
-                sessions.context().now(),
-                max_age,
-            ))
+            Some(cookie::Lifetime::from_now(now, max_age))
         };
         empty = session.is_empty();
         if !empty && !response.status().is_server_error() {
