@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use memcache::exp::{AsyncMemcache, Router, Ttl};
+use memcache::exp::{AsyncMemcache, Decode, FLAG_STR, Meta, MutationStatus, Router, Ttl};
 use session_core::{Error, Result, async_trait};
 
 use crate::cache::{Cache, Swap};
@@ -11,6 +11,10 @@ use crate::timeouts::Timeouts;
 
 /// Memcached servers, keys spread over them by rendezvous hashing: `add` to create,
 /// `replace` to save, `mg` to read, `md` to delete.
+///
+/// Under `SESSION_CONFLICTS=detect` a load reads the item's CAS token with its value
+/// ([`Cache::get_versioned`]) and the save is an `ms` with that token: two round trips,
+/// as without detection.
 ///
 /// Connections are pooled per server and dialed on demand, with the [`Timeouts`]' connect
 /// timeout; every exchange has the response timeout, and a connection that timed out is
@@ -47,6 +51,15 @@ impl std::fmt::Debug for MemcachedCache {
 
 fn failed(what: &'static str) -> impl FnOnce(memcache::exp::Error) -> Error {
     move |e| Error::backend(what, e)
+}
+
+/// How a version that is an item's CAS token starts ([`Cache::get_versioned`]): the
+/// values sessions are stored as (signed strings: base64, `.` and `:`) never hold a space.
+const CAS_VERSION: &str = "memcached-cas ";
+
+/// The CAS token in a version [`Cache::get_versioned`] made; `None` for a value.
+fn cas_token(version: &str) -> Option<u64> {
+    version.strip_prefix(CAS_VERSION)?.parse().ok()
 }
 
 impl MemcachedCache {
@@ -86,6 +99,83 @@ impl MemcachedCache {
     /// The timeouts in force.
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
+    }
+
+    /// `ms` with `C<cas>`: stored only if the item is still the one read with that token.
+    async fn swap_at(&self, key: &str, cas: u64, value: &str, ttl_: Duration) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in memcached";
+        let stored = self
+            .timeouts
+            .bound(WHAT, async {
+                self.client
+                    .meta()
+                    .set(key, value)
+                    // What the client's own string writes store.
+                    .client_flags(FLAG_STR)
+                    .ttl(ttl(ttl_, SystemTime::now()))
+                    .compare_cas(cas)
+                    .send()
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await?;
+        match stored.status {
+            MutationStatus::Applied => Ok(Swap::Swapped),
+            MutationStatus::CasMismatch => Ok(Swap::Changed),
+            MutationStatus::NotFound => Ok(Swap::Missing),
+            other => Err(Error::backend_msg(format!(
+                "{WHAT}: unexpected answer {other:?}"
+            ))),
+        }
+    }
+
+    /// `mg` with the item's CAS token, then `ms` with `C<token>` (memcached's `gets` and
+    /// `cas`): stored only if the value is `expected` and nobody wrote in between. The
+    /// client retries a lost race itself, and the retry then sees the other value:
+    /// [`Swap::Changed`].
+    async fn swap_if_value(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl_: Duration,
+    ) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in memcached";
+        /// Why the update stopped without writing.
+        #[derive(Debug, Clone, Copy)]
+        struct Stop(Swap);
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Stop {}
+        let updated = self
+            .timeouts
+            .bound(WHAT, async {
+                Ok(self
+                    .client
+                    .try_update::<String, Stop, _, _>(
+                        key,
+                        ttl(ttl_, SystemTime::now()),
+                        |current| {
+                            std::future::ready(match current {
+                                None => Err(Stop(Swap::Missing)),
+                                Some(current) if current == expected => Ok(value.to_owned()),
+                                Some(_) => Err(Stop(Swap::Changed)),
+                            })
+                        },
+                    )
+                    .await)
+            })
+            .await?;
+        match updated {
+            Ok(_) => Ok(Swap::Swapped),
+            Err(error) => match error.callback::<Stop>() {
+                Some(Stop(outcome)) => Ok(*outcome),
+                None => Err(Error::backend(WHAT, error)),
+            },
+        }
     }
 }
 
@@ -163,6 +253,37 @@ impl Cache for MemcachedCache {
             .await
     }
 
+    /// `mg <key> v c`: the value and, as its version, the item's CAS token (written
+    /// `memcached-cas <token>`, which no stored value is).
+    async fn get_versioned(&self, key: &str) -> Result<Option<(String, String)>> {
+        const WHAT: &str = "reading a session from memcached";
+        let read = self
+            .timeouts
+            .bound(WHAT, async {
+                self.client
+                    .meta()
+                    .get(key)
+                    .meta(Meta::NONE.cas())
+                    .send()
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await?;
+        if !read.hit() {
+            return Ok(None);
+        }
+        // A zero-byte item is none, as `get` reads it (the client's placeholder).
+        let Some(bytes) = read.value.filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let value = String::decode(bytes, FLAG_STR).map_err(|e| Error::backend(WHAT, e))?;
+        let version = match read.item.cas {
+            Some(cas) => format!("{CAS_VERSION}{cas}"),
+            None => value.clone(),
+        };
+        Ok(Some((value, version)))
+    }
+
     async fn set(&self, key: &str, value: &str, ttl_: Duration) -> Result<()> {
         const WHAT: &str = "writing a session to memcached";
         self.timeouts
@@ -203,9 +324,8 @@ impl Cache for MemcachedCache {
         true
     }
 
-    /// `mg` with the item's CAS token, then `ms` with `C<token>` (memcached's `gets` and
-    /// `cas`): stored only if nobody wrote in between. The client retries a lost race
-    /// itself, and the retry then sees the other value: [`Swap::Changed`].
+    /// With a version [`get_versioned`](Cache::get_versioned) made, one `ms` with its CAS
+    /// token. With a value, `mg` for the token first and a comparison of the values.
     async fn compare_and_swap(
         &self,
         key: &str,
@@ -213,41 +333,9 @@ impl Cache for MemcachedCache {
         value: &str,
         ttl_: Duration,
     ) -> Result<Swap> {
-        const WHAT: &str = "replacing a session in memcached";
-        /// Why the update stopped without writing.
-        #[derive(Debug, Clone, Copy)]
-        struct Stop(Swap);
-        impl std::fmt::Display for Stop {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{:?}", self.0)
-            }
-        }
-        impl std::error::Error for Stop {}
-        let updated = self
-            .timeouts
-            .bound(WHAT, async {
-                Ok(self
-                    .client
-                    .try_update::<String, Stop, _, _>(
-                        key,
-                        ttl(ttl_, SystemTime::now()),
-                        |current| {
-                            std::future::ready(match current {
-                                None => Err(Stop(Swap::Missing)),
-                                Some(current) if current == expected => Ok(value.to_owned()),
-                                Some(_) => Err(Stop(Swap::Changed)),
-                            })
-                        },
-                    )
-                    .await)
-            })
-            .await?;
-        match updated {
-            Ok(_) => Ok(Swap::Swapped),
-            Err(error) => match error.callback::<Stop>() {
-                Some(Stop(outcome)) => Ok(*outcome),
-                None => Err(Error::backend(WHAT, error)),
-            },
+        match cas_token(expected) {
+            Some(cas) => self.swap_at(key, cas, value, ttl_).await,
+            None => self.swap_if_value(key, expected, value, ttl_).await,
         }
     }
 
