@@ -57,9 +57,17 @@ fn failed(what: &'static str) -> impl FnOnce(memcache::exp::Error) -> Error {
 /// values sessions are stored as (signed strings: base64, `.` and `:`) never hold a space.
 const CAS_VERSION: &str = "memcached-cas ";
 
-/// The CAS token in a version [`Cache::get_versioned`] made; `None` for a value.
-fn cas_token(version: &str) -> Option<u64> {
-    version.strip_prefix(CAS_VERSION)?.parse().ok()
+/// The version of the item under `key` with CAS token `cas`: the token, and a hash of the
+/// key, since a token is unique only on its own server and a version read under one key
+/// may be tried on another (a session moving to its key's new hash).
+fn cas_version(key: &str, cas: u64) -> String {
+    format!("{CAS_VERSION}{cas} {:016x}", fnv1a(key.as_bytes()))
+}
+
+/// The token and key hash in a version [`cas_version`] made; `None` for a value.
+fn cas_token(version: &str) -> Option<(u64, u64)> {
+    let (cas, key) = version.strip_prefix(CAS_VERSION)?.split_once(' ')?;
+    Some((cas.parse().ok()?, u64::from_str_radix(key, 16).ok()?))
 }
 
 impl MemcachedCache {
@@ -254,7 +262,7 @@ impl Cache for MemcachedCache {
     }
 
     /// `mg <key> v c`: the value and, as its version, the item's CAS token (written
-    /// `memcached-cas <token>`, which no stored value is).
+    /// `memcached-cas <token> <key hash>`, which no stored value is).
     async fn get_versioned(&self, key: &str) -> Result<Option<(String, String)>> {
         const WHAT: &str = "reading a session from memcached";
         let read = self
@@ -277,9 +285,10 @@ impl Cache for MemcachedCache {
             return Ok(None);
         };
         let value = String::decode(bytes, FLAG_STR).map_err(|e| Error::backend(WHAT, e))?;
+        // A server run with CAS disabled (`-C`) gives every item 0, which would always match.
         let version = match read.item.cas {
-            Some(cas) => format!("{CAS_VERSION}{cas}"),
-            None => value.clone(),
+            Some(cas) if cas != 0 => cas_version(key, cas),
+            _ => value.clone(),
         };
         Ok(Some((value, version)))
     }
@@ -334,7 +343,14 @@ impl Cache for MemcachedCache {
         ttl_: Duration,
     ) -> Result<Swap> {
         match cas_token(expected) {
-            Some(cas) => self.swap_at(key, cas, value, ttl_).await,
+            Some((cas, of)) if of == fnv1a(key.as_bytes()) => {
+                self.swap_at(key, cas, value, ttl_).await
+            }
+            // Read under another key: whatever is under this one is not what was read.
+            Some(_) => Ok(match self.get(key).await? {
+                Some(_) => Swap::Changed,
+                None => Swap::Missing,
+            }),
             None => self.swap_if_value(key, expected, value, ttl_).await,
         }
     }
@@ -363,6 +379,16 @@ mod tests {
         assert_eq!(server_address("h:2").unwrap(), "h:2");
         assert!(server_address("memcache://nohost").is_err());
         assert!(server_address(":11211").is_err());
+    }
+
+    #[test]
+    fn cas_versions_are_never_values() {
+        let version = cas_version("k", 42);
+        assert_eq!(cas_token(&version), Some((42, fnv1a(b"k"))));
+        let value = "eyJuIjoxfQ:1r31eq:AAAA-_.";
+        for plain in [value, "memcached-cas 42", "memcached-cas x 1", ""] {
+            assert_eq!(cas_token(plain), None, "{plain:?}");
+        }
     }
 
     #[test]

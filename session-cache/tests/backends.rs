@@ -10,7 +10,9 @@ use serde_json::json;
 use session_cache::{
     Cache, CacheStore, DEFAULT_PREFIX, MemcachedCache, MemoryCache, RedisCache, Swap, Timeouts,
 };
-use session_core::{Conflicts, Error, SessionKey, SessionSettings, SessionStore, StoreContext};
+use session_core::{
+    Conflicts, Error, HashedKeys, Secrets, SessionKey, SessionSettings, SessionStore, StoreContext,
+};
 
 fn unique_prefix(tag: &str) -> String {
     format!(
@@ -326,6 +328,90 @@ async fn memcached_detect_saves_over_the_cas_token() {
         );
         assert_eq!(cache.get_versioned(&name).await.unwrap(), None);
     }
+
+    // A version read under one key is never a match under another (a session moving to
+    // its key's new hash): the other entry is changed, or missing.
+    let (one, other) = (SessionKey::generate(), SessionKey::generate());
+    let (one, other) = (store.cache_key(&one), store.cache_key(&other));
+    cache.set(&one, "one", ttl).await.unwrap();
+    let (_, version) = cache.get_versioned(&one).await.unwrap().unwrap();
+    assert_eq!(
+        cache
+            .compare_and_swap(&other, &version, "x", ttl)
+            .await
+            .unwrap(),
+        Swap::Missing
+    );
+    cache.set(&other, "other", ttl).await.unwrap();
+    assert_eq!(
+        cache
+            .compare_and_swap(&other, &version, "x", ttl)
+            .await
+            .unwrap(),
+        Swap::Changed
+    );
+    assert_eq!(cache.get(&other).await.unwrap().as_deref(), Some("other"));
+    assert_eq!(
+        cache
+            .compare_and_swap(&one, &version, "1", ttl)
+            .await
+            .unwrap(),
+        Swap::Swapped
+    );
+    for name in [one, other] {
+        cache.delete(&name).await.unwrap();
+    }
+}
+
+/// Keys hashed at rest, after a rotation, under `SESSION_CONFLICTS=detect` on memcached: a
+/// session loaded under its old hash moves to the new one on save, and a second request
+/// that loaded it there too gets a conflict (its token was read under the old hash).
+#[tokio::test]
+async fn memcached_detect_moves_a_session_to_its_new_hash() {
+    let cache = MemcachedCache::connect(common::memcached_urls(), Timeouts::default())
+        .await
+        .unwrap();
+    let prefix = unique_prefix("rehash");
+    let hashed = |secrets: Secrets| {
+        let mut settings = SessionSettings::with_secrets(secrets);
+        settings.conflicts = Conflicts::Detect;
+        let ctx = StoreContext::new(settings);
+        let store = CacheStore::new(cache.clone(), ctx.clone())
+            .with_prefix(&prefix)
+            .unwrap();
+        (HashedKeys::new(std::sync::Arc::new(store), &ctx), ctx)
+    };
+    let (before, ctx) = hashed(Secrets::new("old secret").unwrap());
+    let (after, _) = hashed(
+        Secrets::new("new secret")
+            .unwrap()
+            .with_fallbacks(["old secret"])
+            .unwrap(),
+    );
+    let key = SessionKey::generate();
+    before
+        .create(&key, &record(&ctx, json!({"n": 0})))
+        .await
+        .unwrap();
+    let first = after.load(&key).await.unwrap().unwrap();
+    let second = after.load(&key).await.unwrap().unwrap();
+    after
+        .save_if_unchanged(&key, &record(&ctx, json!({"n": 1})), &first)
+        .await
+        .unwrap();
+    assert!(matches!(
+        after
+            .save_if_unchanged(&key, &record(&ctx, json!({"n": 2})), &second)
+            .await,
+        Err(Error::Conflict)
+    ));
+    let now = after.load(&key).await.unwrap().unwrap();
+    assert_eq!(now.data().get("n"), Some(&json!(1)));
+    assert!(
+        before.load(&key).await.unwrap().is_none(),
+        "the old hash stayed"
+    );
+    after.delete(&key).await.unwrap();
 }
 
 /// A cache without versions of its own gives the value as the version.
