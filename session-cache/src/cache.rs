@@ -34,6 +34,19 @@ pub trait Cache: Send + Sync + Debug {
     /// The value under `key`, `None` when missing or expired.
     async fn get(&self, key: &str) -> Result<Option<String>>;
 
+    /// The value under `key` and its version, `None` when missing or expired: what
+    /// [`compare_and_swap`](Self::compare_and_swap) takes as `expected` to store only over
+    /// that very entry.
+    ///
+    /// The default reads [`get`](Self::get) and gives the value itself as the version. A
+    /// cache with a cheaper version of its own returns that instead (memcached: its CAS
+    /// token, so the swap needs no second read); such a version never equals a value
+    /// [`CacheStore`](crate::CacheStore) writes, and its `compare_and_swap` still takes a
+    /// plain value as `expected`.
+    async fn get_versioned(&self, key: &str) -> Result<Option<(String, String)>> {
+        Ok(self.get(key).await?.map(|value| (value.clone(), value)))
+    }
+
     /// Stores `value` under `key` for `ttl`, whatever was there.
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()>;
 
@@ -54,8 +67,9 @@ pub trait Cache: Send + Sync + Debug {
         false
     }
 
-    /// Stores `value` under `key` for `ttl` only if the value there is still `expected`,
-    /// atomically.
+    /// Stores `value` under `key` for `ttl` only if the entry there is still `expected`,
+    /// atomically: `expected` is the value read, or the version
+    /// [`get_versioned`](Self::get_versioned) returned with it.
     ///
     /// # Errors
     /// A backend failure; the default implementation returns
@@ -167,6 +181,10 @@ impl<C: Cache + ?Sized> Cache for Arc<C> {
 
     async fn get(&self, key: &str) -> Result<Option<String>> {
         (**self).get(key).await
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<(String, String)>> {
+        (**self).get_versioned(key).await
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()> {

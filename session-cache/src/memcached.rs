@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use memcache::exp::{AsyncMemcache, Router, Ttl};
+use memcache::exp::{AsyncMemcache, Decode, FLAG_STR, Meta, MutationStatus, Router, Ttl};
 use session_core::{Error, Result, async_trait};
 
 use crate::cache::{Cache, Swap};
@@ -11,6 +11,10 @@ use crate::timeouts::Timeouts;
 
 /// Memcached servers, keys spread over them by rendezvous hashing: `add` to create,
 /// `replace` to save, `mg` to read, `md` to delete.
+///
+/// Under `SESSION_CONFLICTS=detect` a load reads the item's CAS token with its value
+/// ([`Cache::get_versioned`]) and the save is an `ms` with that token: two round trips,
+/// as without detection.
 ///
 /// Connections are pooled per server and dialed on demand, with the [`Timeouts`]' connect
 /// timeout; every exchange has the response timeout, and a connection that timed out is
@@ -47,6 +51,23 @@ impl std::fmt::Debug for MemcachedCache {
 
 fn failed(what: &'static str) -> impl FnOnce(memcache::exp::Error) -> Error {
     move |e| Error::backend(what, e)
+}
+
+/// How a version that is an item's CAS token starts ([`Cache::get_versioned`]): the
+/// values sessions are stored as (signed strings: base64, `.` and `:`) never hold a space.
+const CAS_VERSION: &str = "memcached-cas ";
+
+/// The version of the item under `key` with CAS token `cas`: the token, and a hash of the
+/// key, since a token is unique only on its own server and a version read under one key
+/// may be tried on another (a session moving to its key's new hash).
+fn cas_version(key: &str, cas: u64) -> String {
+    format!("{CAS_VERSION}{cas} {:016x}", fnv1a(key.as_bytes()))
+}
+
+/// The token and key hash in a version [`cas_version`] made; `None` for a value.
+fn cas_token(version: &str) -> Option<(u64, u64)> {
+    let (cas, key) = version.strip_prefix(CAS_VERSION)?.split_once(' ')?;
+    Some((cas.parse().ok()?, u64::from_str_radix(key, 16).ok()?))
 }
 
 impl MemcachedCache {
@@ -86,6 +107,83 @@ impl MemcachedCache {
     /// The timeouts in force.
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
+    }
+
+    /// `ms` with `C<cas>`: stored only if the item is still the one read with that token.
+    async fn swap_at(&self, key: &str, cas: u64, value: &str, ttl_: Duration) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in memcached";
+        let stored = self
+            .timeouts
+            .bound(WHAT, async {
+                self.client
+                    .meta()
+                    .set(key, value)
+                    // What the client's own string writes store.
+                    .client_flags(FLAG_STR)
+                    .ttl(ttl(ttl_, SystemTime::now()))
+                    .compare_cas(cas)
+                    .send()
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await?;
+        match stored.status {
+            MutationStatus::Applied => Ok(Swap::Swapped),
+            MutationStatus::CasMismatch => Ok(Swap::Changed),
+            MutationStatus::NotFound => Ok(Swap::Missing),
+            other => Err(Error::backend_msg(format!(
+                "{WHAT}: unexpected answer {other:?}"
+            ))),
+        }
+    }
+
+    /// `mg` with the item's CAS token, then `ms` with `C<token>` (memcached's `gets` and
+    /// `cas`): stored only if the value is `expected` and nobody wrote in between. The
+    /// client retries a lost race itself, and the retry then sees the other value:
+    /// [`Swap::Changed`].
+    async fn swap_if_value(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+        ttl_: Duration,
+    ) -> Result<Swap> {
+        const WHAT: &str = "replacing a session in memcached";
+        /// Why the update stopped without writing.
+        #[derive(Debug, Clone, Copy)]
+        struct Stop(Swap);
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Stop {}
+        let updated = self
+            .timeouts
+            .bound(WHAT, async {
+                Ok(self
+                    .client
+                    .try_update::<String, Stop, _, _>(
+                        key,
+                        ttl(ttl_, SystemTime::now()),
+                        |current| {
+                            std::future::ready(match current {
+                                None => Err(Stop(Swap::Missing)),
+                                Some(current) if current == expected => Ok(value.to_owned()),
+                                Some(_) => Err(Stop(Swap::Changed)),
+                            })
+                        },
+                    )
+                    .await)
+            })
+            .await?;
+        match updated {
+            Ok(_) => Ok(Swap::Swapped),
+            Err(error) => match error.callback::<Stop>() {
+                Some(Stop(outcome)) => Ok(*outcome),
+                None => Err(Error::backend(WHAT, error)),
+            },
+        }
     }
 }
 
@@ -163,6 +261,38 @@ impl Cache for MemcachedCache {
             .await
     }
 
+    /// `mg <key> v c`: the value and, as its version, the item's CAS token (written
+    /// `memcached-cas <token> <key hash>`, which no stored value is).
+    async fn get_versioned(&self, key: &str) -> Result<Option<(String, String)>> {
+        const WHAT: &str = "reading a session from memcached";
+        let read = self
+            .timeouts
+            .bound(WHAT, async {
+                self.client
+                    .meta()
+                    .get(key)
+                    .meta(Meta::NONE.cas())
+                    .send()
+                    .await
+                    .map_err(failed(WHAT))
+            })
+            .await?;
+        if !read.hit() {
+            return Ok(None);
+        }
+        // A zero-byte item is none, as `get` reads it (the client's placeholder).
+        let Some(bytes) = read.value.filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let value = String::decode(bytes, FLAG_STR).map_err(|e| Error::backend(WHAT, e))?;
+        // A server run with CAS disabled (`-C`) gives every item 0, which would always match.
+        let version = match read.item.cas {
+            Some(cas) if cas != 0 => cas_version(key, cas),
+            _ => value.clone(),
+        };
+        Ok(Some((value, version)))
+    }
+
     async fn set(&self, key: &str, value: &str, ttl_: Duration) -> Result<()> {
         const WHAT: &str = "writing a session to memcached";
         self.timeouts
@@ -203,9 +333,8 @@ impl Cache for MemcachedCache {
         true
     }
 
-    /// `mg` with the item's CAS token, then `ms` with `C<token>` (memcached's `gets` and
-    /// `cas`): stored only if nobody wrote in between. The client retries a lost race
-    /// itself, and the retry then sees the other value: [`Swap::Changed`].
+    /// With a version [`get_versioned`](Cache::get_versioned) made, one `ms` with its CAS
+    /// token. With a value, `mg` for the token first and a comparison of the values.
     async fn compare_and_swap(
         &self,
         key: &str,
@@ -213,41 +342,16 @@ impl Cache for MemcachedCache {
         value: &str,
         ttl_: Duration,
     ) -> Result<Swap> {
-        const WHAT: &str = "replacing a session in memcached";
-        /// Why the update stopped without writing.
-        #[derive(Debug, Clone, Copy)]
-        struct Stop(Swap);
-        impl std::fmt::Display for Stop {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{:?}", self.0)
+        match cas_token(expected) {
+            Some((cas, of)) if of == fnv1a(key.as_bytes()) => {
+                self.swap_at(key, cas, value, ttl_).await
             }
-        }
-        impl std::error::Error for Stop {}
-        let updated = self
-            .timeouts
-            .bound(WHAT, async {
-                Ok(self
-                    .client
-                    .try_update::<String, Stop, _, _>(
-                        key,
-                        ttl(ttl_, SystemTime::now()),
-                        |current| {
-                            std::future::ready(match current {
-                                None => Err(Stop(Swap::Missing)),
-                                Some(current) if current == expected => Ok(value.to_owned()),
-                                Some(_) => Err(Stop(Swap::Changed)),
-                            })
-                        },
-                    )
-                    .await)
-            })
-            .await?;
-        match updated {
-            Ok(_) => Ok(Swap::Swapped),
-            Err(error) => match error.callback::<Stop>() {
-                Some(Stop(outcome)) => Ok(*outcome),
-                None => Err(Error::backend(WHAT, error)),
-            },
+            // Read under another key: whatever is under this one is not what was read.
+            Some(_) => Ok(match self.get(key).await? {
+                Some(_) => Swap::Changed,
+                None => Swap::Missing,
+            }),
+            None => self.swap_if_value(key, expected, value, ttl_).await,
         }
     }
 
@@ -275,6 +379,16 @@ mod tests {
         assert_eq!(server_address("h:2").unwrap(), "h:2");
         assert!(server_address("memcache://nohost").is_err());
         assert!(server_address(":11211").is_err());
+    }
+
+    #[test]
+    fn cas_versions_are_never_values() {
+        let version = cas_version("k", 42);
+        assert_eq!(cas_token(&version), Some((42, fnv1a(b"k"))));
+        let value = "eyJuIjoxfQ:1r31eq:AAAA-_.";
+        for plain in [value, "memcached-cas 42", "memcached-cas x 1", ""] {
+            assert_eq!(cas_token(plain), None, "{plain:?}");
+        }
     }
 
     #[test]

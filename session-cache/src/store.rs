@@ -116,6 +116,27 @@ impl<C: Cache> CacheStore<C> {
             .map_err(|e| e.redacted(key))
     }
 
+    /// [`load`](SessionStore::load), with the stored encoding as the version under
+    /// `SESSION_CONFLICTS=detect` whatever versions the cache keeps: what a layer whose
+    /// versions another store compares (a write-through cache in front of it) reads.
+    pub async fn load_encoded(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let value = self
+            .cache
+            .get(&self.cache_key(key))
+            .await
+            .map_err(|e| e.redacted(key))?;
+        Ok(value.and_then(|value| Some(self.ctx.loaded(self.live(&value)?, &value))))
+    }
+
+    /// The session a cached value holds, if it is one and has not expired. The cache's own
+    /// expiry runs on the server's clock; the session's is checked here, on the store's.
+    fn live(&self, value: &str) -> Option<SessionRecord> {
+        let now = self.ctx.now();
+        self.ctx
+            .decode_record(value)
+            .filter(|record| !record.is_expired(now))
+    }
+
     /// The encoded record ([`StoreContext::encode_record`], so `load` reads the same expiry
     /// back) and how long the cache keeps it.
     fn entry(&self, record: &SessionRecord) -> Result<(String, Duration)> {
@@ -171,23 +192,19 @@ impl<C: Cache> SessionStore for CacheStore<C> {
             .map_err(|e| e.redacted(key))
     }
 
+    /// Under `SESSION_CONFLICTS=detect` the record's version is the cache's
+    /// ([`Cache::get_versioned`]: memcached's CAS token), which only this store's
+    /// [`save_if_unchanged`](SessionStore::save_if_unchanged) understands.
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let value = self
+        if !self.ctx.detects_conflicts() {
+            return self.load_encoded(key).await;
+        }
+        let found = self
             .cache
-            .get(&self.cache_key(key))
+            .get_versioned(&self.cache_key(key))
             .await
             .map_err(|e| e.redacted(key))?;
-        let Some(value) = value else {
-            return Ok(None);
-        };
-        // The cache's own expiry runs on the server's clock; the session's is checked
-        // here, on the store's.
-        let now = self.ctx.now();
-        Ok(self
-            .ctx
-            .decode_record(&value)
-            .filter(|record| !record.is_expired(now))
-            .map(|record| self.ctx.loaded(record, &value)))
+        Ok(found.and_then(|(value, version)| Some(self.live(&value)?.with_version(version))))
     }
 
     fn supports_conflict_detection(&self) -> bool {

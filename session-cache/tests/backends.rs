@@ -8,9 +8,11 @@ use std::time::Duration;
 use common::{context, record};
 use serde_json::json;
 use session_cache::{
-    Cache, CacheStore, DEFAULT_PREFIX, MemcachedCache, MemoryCache, RedisCache, Timeouts,
+    Cache, CacheStore, DEFAULT_PREFIX, MemcachedCache, MemoryCache, RedisCache, Swap, Timeouts,
 };
-use session_core::{SessionKey, SessionSettings, SessionStore, StoreContext};
+use session_core::{
+    Conflicts, Error, HashedKeys, Secrets, SessionKey, SessionSettings, SessionStore, StoreContext,
+};
 
 fn unique_prefix(tag: &str) -> String {
     format!(
@@ -231,4 +233,195 @@ async fn memcached_uses_every_server() {
     for key in &keys {
         store.delete(key).await.unwrap();
     }
+}
+
+/// The CAS token path of `SESSION_CONFLICTS=detect` on memcached: a load carries the
+/// item's token (not the value) and the save is stored only over that very item, so a
+/// change between them is a conflict even when it wrote the loaded bytes back; a version
+/// that is a plain value still compares values.
+#[tokio::test]
+async fn memcached_detect_saves_over_the_cas_token() {
+    let mut settings = SessionSettings::new("session-cache-test-secret").unwrap();
+    settings.conflicts = Conflicts::Detect;
+    let ctx = StoreContext::new(settings);
+    let cache = MemcachedCache::connect(common::memcached_urls(), Timeouts::default())
+        .await
+        .unwrap();
+    let store = CacheStore::new(cache.clone(), ctx.clone())
+        .with_prefix(unique_prefix("cas"))
+        .unwrap();
+    let ttl = Duration::from_secs(60);
+    // Several keys, so both servers get some.
+    for n in 0..4 {
+        let key = SessionKey::generate();
+        let name = store.cache_key(&key);
+        store
+            .create(&key, &record(&ctx, json!({"n": n})))
+            .await
+            .unwrap();
+        let stored = cache.get(&name).await.unwrap().unwrap();
+
+        // The loaded version is a token, not the value, and a save over it succeeds.
+        let loaded = store.load(&key).await.unwrap().unwrap();
+        let token = loaded.version().unwrap().to_owned();
+        assert_ne!(token, stored);
+        let (value, version) = cache.get_versioned(&name).await.unwrap().unwrap();
+        assert_eq!(
+            (value.as_str(), version.as_str()),
+            (stored.as_str(), token.as_str())
+        );
+        let saved = store
+            .save_if_unchanged(&key, &record(&ctx, json!({"n": n, "a": 1})), &loaded)
+            .await
+            .unwrap();
+        assert_eq!(saved.data().get("a"), Some(&json!(1)));
+
+        // A change in between, even one writing the loaded bytes back, is a conflict.
+        let loaded = store.load(&key).await.unwrap().unwrap();
+        let current = cache.get(&name).await.unwrap().unwrap();
+        cache.set(&name, &stored, ttl).await.unwrap();
+        cache.set(&name, &current, ttl).await.unwrap();
+        assert!(matches!(
+            store
+                .save_if_unchanged(&key, &record(&ctx, json!({"n": n, "b": 1})), &loaded)
+                .await,
+            Err(Error::Conflict)
+        ));
+        assert_eq!(cache.get(&name).await.unwrap().unwrap(), current);
+
+        // A version that is the stored value works as before: values are compared.
+        let by_value = store.load_encoded(&key).await.unwrap().unwrap();
+        assert_eq!(by_value.version(), Some(current.as_str()));
+        let stale = by_value.clone().with_version(stored.clone());
+        assert!(matches!(
+            store
+                .save_if_unchanged(&key, &record(&ctx, json!({"n": n, "c": 1})), &stale)
+                .await,
+            Err(Error::Conflict)
+        ));
+        store
+            .save_if_unchanged(&key, &record(&ctx, json!({"n": n, "c": 1})), &by_value)
+            .await
+            .unwrap();
+        let (after, _) = cache.get_versioned(&name).await.unwrap().unwrap();
+        assert_eq!(
+            ctx.decode_record(&after).unwrap().data().get("c"),
+            Some(&json!(1))
+        );
+
+        // Deleted between the load and the save: SessionDeleted, nothing comes back.
+        let loaded = store.load(&key).await.unwrap().unwrap();
+        store.delete(&key).await.unwrap();
+        assert!(matches!(
+            store
+                .save_if_unchanged(&key, &record(&ctx, json!({"n": n})), &loaded)
+                .await,
+            Err(Error::SessionDeleted)
+        ));
+        assert_eq!(cache.get(&name).await.unwrap(), None);
+        assert_eq!(
+            cache
+                .compare_and_swap(&name, loaded.version().unwrap(), "x", ttl)
+                .await
+                .unwrap(),
+            Swap::Missing
+        );
+        assert_eq!(cache.get_versioned(&name).await.unwrap(), None);
+    }
+
+    // A version read under one key is never a match under another (a session moving to
+    // its key's new hash): the other entry is changed, or missing.
+    let (one, other) = (SessionKey::generate(), SessionKey::generate());
+    let (one, other) = (store.cache_key(&one), store.cache_key(&other));
+    cache.set(&one, "one", ttl).await.unwrap();
+    let (_, version) = cache.get_versioned(&one).await.unwrap().unwrap();
+    assert_eq!(
+        cache
+            .compare_and_swap(&other, &version, "x", ttl)
+            .await
+            .unwrap(),
+        Swap::Missing
+    );
+    cache.set(&other, "other", ttl).await.unwrap();
+    assert_eq!(
+        cache
+            .compare_and_swap(&other, &version, "x", ttl)
+            .await
+            .unwrap(),
+        Swap::Changed
+    );
+    assert_eq!(cache.get(&other).await.unwrap().as_deref(), Some("other"));
+    assert_eq!(
+        cache
+            .compare_and_swap(&one, &version, "1", ttl)
+            .await
+            .unwrap(),
+        Swap::Swapped
+    );
+    for name in [one, other] {
+        cache.delete(&name).await.unwrap();
+    }
+}
+
+/// Keys hashed at rest, after a rotation, under `SESSION_CONFLICTS=detect` on memcached: a
+/// session loaded under its old hash moves to the new one on save, and a second request
+/// that loaded it there too gets a conflict (its token was read under the old hash).
+#[tokio::test]
+async fn memcached_detect_moves_a_session_to_its_new_hash() {
+    let cache = MemcachedCache::connect(common::memcached_urls(), Timeouts::default())
+        .await
+        .unwrap();
+    let prefix = unique_prefix("rehash");
+    let hashed = |secrets: Secrets| {
+        let mut settings = SessionSettings::with_secrets(secrets);
+        settings.conflicts = Conflicts::Detect;
+        let ctx = StoreContext::new(settings);
+        let store = CacheStore::new(cache.clone(), ctx.clone())
+            .with_prefix(&prefix)
+            .unwrap();
+        (HashedKeys::new(std::sync::Arc::new(store), &ctx), ctx)
+    };
+    let (before, ctx) = hashed(Secrets::new("old secret").unwrap());
+    let (after, _) = hashed(
+        Secrets::new("new secret")
+            .unwrap()
+            .with_fallbacks(["old secret"])
+            .unwrap(),
+    );
+    let key = SessionKey::generate();
+    before
+        .create(&key, &record(&ctx, json!({"n": 0})))
+        .await
+        .unwrap();
+    let first = after.load(&key).await.unwrap().unwrap();
+    let second = after.load(&key).await.unwrap().unwrap();
+    after
+        .save_if_unchanged(&key, &record(&ctx, json!({"n": 1})), &first)
+        .await
+        .unwrap();
+    assert!(matches!(
+        after
+            .save_if_unchanged(&key, &record(&ctx, json!({"n": 2})), &second)
+            .await,
+        Err(Error::Conflict)
+    ));
+    let now = after.load(&key).await.unwrap().unwrap();
+    assert_eq!(now.data().get("n"), Some(&json!(1)));
+    assert!(
+        before.load(&key).await.unwrap().is_none(),
+        "the old hash stayed"
+    );
+    after.delete(&key).await.unwrap();
+}
+
+/// A cache without versions of its own gives the value as the version.
+#[tokio::test]
+async fn the_default_version_is_the_value() {
+    let cache = MemoryCache::default();
+    cache.set("k", "v1", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(
+        cache.get_versioned("k").await.unwrap(),
+        Some(("v1".to_owned(), "v1".to_owned()))
+    );
+    assert_eq!(cache.get_versioned("missing").await.unwrap(), None);
 }

@@ -111,3 +111,18 @@ session_conformance::suite!(
         )
     }
 );
+
+session_conformance::suite!(
+    memcached_hashed_keys,
+    [server, logout_wins, conflicts, clock],
+    |env: Env| async move {
+        let memcached = store(
+            MemcachedCache::connect(common::memcached_urls(), Timeouts::default()).await?,
+            &env,
+        )?;
+        Ok::<Arc<dyn SessionStore>, session_core::Error>(Arc::new(HashedKeys::new(
+            memcached,
+            &env.context(),
+        )))
+    }
+);

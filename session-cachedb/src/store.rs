@@ -94,9 +94,10 @@ impl<C: Cache> CachedDbStore<C> {
         }
     }
 
-    /// The live cached record, `None` on a miss or a cache failure (logged).
+    /// The live cached record, `None` on a miss or a cache failure (logged). Its version is
+    /// the stored encoding, what the store compares with.
     async fn cached(&self, key: &SessionKey) -> Option<SessionRecord> {
-        self.cache.load(key).await.unwrap_or_else(|error| {
+        self.cache.load_encoded(key).await.unwrap_or_else(|error| {
             cache_failed("reading", &error);
             None
         })

@@ -47,8 +47,9 @@ impl SessionRecord {
         }
     }
 
-    /// The same record, remembering `version`: what the store held when it was loaded or
-    /// saved (the encoded value, for the engines of this project), so that
+    /// The same record, remembering `version`: what identifies the stored session as it was
+    /// loaded or saved (the encoded value for the engines of this project, memcached's CAS
+    /// token after a load from memcached), so that
     /// [`SessionStore::save_if_unchanged`] can compare. See [`StoreContext::loaded`].
     pub fn with_version(mut self, version: impl Into<Arc<str>>) -> Self {
         self.version = Some(version.into());
