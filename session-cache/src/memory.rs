@@ -6,10 +6,12 @@
 //! session), moka's bookkeeping (epoch-based reclamation, read and write logs replayed by
 //! its housekeeper, the frequency sketch) took about 20,000 instructions, more than the
 //! rest of the session layer together (callgrind, in-process `/visit`). Here a load or a
-//! save is a hash, one uncontended lock and a map operation (foldhash with a random seed
-//! per cache, several times cheaper than the standard library's SipHash on a key this
-//! short; the keys written are the store's own random keys, so nobody outside can aim
-//! at a hash bucket). Eviction drops the least
+//! save is a hash for the shard, one uncontended lock and a map operation. Both hashes are
+//! foldhash, seeded per map, several times cheaper than the standard library's SipHash on
+//! a key this short; foldhash does not promise resistance to chosen collisions, which the
+//! session stores do not need: they only ever write their own random keys (a client's key
+//! is only looked up). A `MemoryCache` given keys that untrusted input chooses has no such
+//! guarantee. Eviction drops the least
 //! recently used entry of the shard just written (then of the next shards, if that one is
 //! empty): with keys spread evenly over at most 16 shards, the oldest of a sixteenth of
 //! the entries, which is near-LRU, and never the entry just written while another is there.
@@ -179,7 +181,7 @@ impl<V: Weigh + Clone> Entries<V> {
         let index = self.shard_of(key);
         let stored = {
             let mut shard = self.lock(index);
-            let slot = |value: V| {
+            let charge = |value: V| {
                 let weight = (key.len() + value.weight()) as u64 + ENTRY_OVERHEAD;
                 self.inner.weight.fetch_add(weight, Ordering::Relaxed);
                 Slot {
@@ -188,20 +190,21 @@ impl<V: Weigh + Clone> Entries<V> {
                     weight,
                 }
             };
-            // An entry already there (live or expired) is overwritten in place: one hash,
-            // no new key allocation.
-            if let Some(present) = shard.map.get_mut(key) {
+            // An entry already there (live or expired) is overwritten in place, without a
+            // new key allocation, and becomes the most recently used only if written.
+            if let Some(present) = shard.map.peek_mut(key) {
                 let live = (present.expires > now).then_some(&present.value);
                 let Some(value) = decide(live) else {
                     return false;
                 };
-                let old = std::mem::replace(present, slot(value));
+                let old = std::mem::replace(present, charge(value));
                 self.inner.weight.fetch_sub(old.weight, Ordering::Relaxed);
+                shard.map.promote(key);
             } else {
                 let Some(value) = decide(None) else {
                     return false;
                 };
-                shard.map.put(key.into(), slot(value));
+                shard.map.put(key.into(), charge(value));
             }
             shard.writes += 1;
             if shard.writes % SWEEP_EVERY_WRITES == 0 {
@@ -492,6 +495,23 @@ mod tests {
         entries.delete("k");
         assert!(entries.get("k").is_none());
         assert_eq!(entries.weighted_size(), 0);
+    }
+
+    #[test]
+    fn overwriting_in_place_charges_the_new_size_only() {
+        let entries = Entries::<Arc<str>>::with_capacity(1 << 20);
+        let ttl = Duration::from_secs(60);
+        assert!(entries.add("k", Arc::from("1"), ttl));
+        assert!(entries.replace("k", Arc::from("12345"), ttl));
+        assert_eq!(entries.weighted_size(), 1 + 5 + ENTRY_OVERHEAD);
+        entries.set("e", Arc::from("abc"), Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(entries.add("e", Arc::from("abcdefgh"), ttl));
+        assert_eq!(entries.get("e").as_deref(), Some("abcdefgh"));
+        assert_eq!(
+            entries.weighted_size(),
+            (1 + 5) + (1 + 8) + 2 * ENTRY_OVERHEAD
+        );
     }
 
     #[test]

@@ -77,6 +77,8 @@ impl<C: Cache> CachedDbStore<C> {
     /// `SESSION_CONFLICTS=detect` the record carries the store's version, its stored
     /// encoding, and the cache gets those very bytes: a session read from the cache then
     /// carries the version the store compares with.
+    /// So the persistent store's versions must be its stored encodings (the SQL stores'
+    /// are); a `CacheStore` over memcached, whose versions are CAS tokens, cannot be one.
     async fn fill(&self, key: &SessionKey, record: &SessionRecord) {
         let put = match record.version() {
             Some(stored) => self.cache.put_encoded(key, stored, record).await,

@@ -18,8 +18,9 @@ pub async fn manager(config: &Config) -> Result<SessionManager> {
 
 /// The configured store, ready to use (the database table is created if missing), behind
 /// [`Metered`] (counters and latencies through the `metrics` facade, labelled with the
-/// engine's name; free without a recorder installed). Keys reach it as given, hashed or
-/// not ([`manager`] hashes them).
+/// engine's name; free without a recorder installed, and registered with the recorder
+/// installed when this runs). Keys reach it as given, hashed or not ([`manager`] hashes
+/// them).
 pub async fn store(config: &Config, ctx: &StoreContext) -> Result<Arc<dyn SessionStore>> {
     let engine = engine(config, ctx).await?;
     Ok(Arc::new(Metered::new(engine, config.engine.name())))

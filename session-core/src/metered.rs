@@ -28,9 +28,11 @@
 //! The series of the hot path (durations and counts of loads, saves, creates and deletes)
 //! are registered once, by [`Metered::new`], with the recorder installed then, and each
 //! operation updates its handle (an atomic add) instead of looking the series up by name
-//! and labels: install the recorder before building the sessions. Those series are then
-//! exported from the start, at zero. Errors and conflicts, rare, are looked up when they
-//! happen.
+//! and labels: install the recorder before building the sessions (a recorder installed
+//! later sees only errors, conflicts, `exists` and `clear_expired`). Those series are then
+//! exported from the start, at zero; an exporter told to drop idle series
+//! (metrics-exporter-prometheus's `idle_timeout`) would drop them for good, so do not set
+//! one for them. Errors and conflicts, rare, are looked up when they happen.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -164,7 +166,9 @@ fn kind(error: &Error) -> &'static str {
 }
 
 /// Describes the metrics (help text, unit) to the recorder installed now. [`Metered::new`]
-/// calls it; call it again after installing a recorder later than that.
+/// calls it; call it again after installing a recorder later than that (the hot series
+/// themselves are only registered by `Metered::new`: build the sessions after installing
+/// the recorder).
 pub fn describe() {
     {
         describe_counter!("sessions_created_total", "Sessions created");

@@ -24,6 +24,17 @@ pub struct DbStore {
     deadline: Duration,
 }
 
+/// SQLite's `SQLITE_BUSY` and its extended codes (`BUSY_RECOVERY`, `BUSY_SNAPSHOT`,
+/// `BUSY_TIMEOUT`): another connection holds a lock this one cannot wait for.
+fn is_sqlite_busy(error: &sqlx::Error) -> bool {
+    cfg!(feature = "sqlite")
+        && error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5)
+}
+
 fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |e| Error::backend(what, e)
 }
@@ -54,26 +65,35 @@ impl DbStore {
     }
 
     /// Creates the table and its `expire_date` index if they are missing. Idempotent, and
-    /// safe when several processes run it at once.
+    /// safe when several processes run it at once: on SQLite, where a connection racing
+    /// another one's switch to WAL or its schema change is refused at once ("database is
+    /// locked") instead of waiting, the migration is tried again until the deadline.
     pub async fn migrate(&self) -> Result<()> {
         self.bounded("creating the session table", async {
-            on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
-                let mut tx = pool
-                    .begin()
-                    .await
-                    .map_err(failed("starting the migration"))?;
-                for statement in &self.sql.migrate {
-                    sqlx::query(AssertSqlSafe(statement.clone()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(failed("creating the session table"))?;
+            loop {
+                // Boxed: the nested futures of a retried migration would otherwise make
+                // every caller's future type too deep to lay out.
+                match Box::pin(self.migrate_once()).await {
+                    Err(error) if is_sqlite_busy(&error) => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    done => return done.map_err(failed("creating the session table")),
                 }
-                tx.commit()
-                    .await
-                    .map_err(failed("committing the migration"))
-            })
+            }
         })
         .await
+    }
+
+    async fn migrate_once(&self) -> std::result::Result<(), sqlx::Error> {
+        on_pool!(&self.pools, writer, |pool, _to_db, _from_db| {
+            let mut tx = pool.begin().await?;
+            for statement in &self.sql.migrate {
+                sqlx::query(AssertSqlSafe(statement.clone()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        })
     }
 
     /// Removes the table and every session in it, if it exists: the reverse of

@@ -15,7 +15,8 @@ const BUCKETS: &[f64] = &[
 ];
 
 /// Installs the Prometheus recorder as the process's `metrics` recorder, once, and returns
-/// its handle. Call it before building the sessions so their metrics are described.
+/// its handle. Call it before building the sessions: `Metered` registers its series with the
+/// recorder installed when it is built.
 pub fn install() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
