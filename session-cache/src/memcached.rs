@@ -334,7 +334,9 @@ impl Cache for MemcachedCache {
     }
 
     /// With a version [`get_versioned`](Cache::get_versioned) made, one `ms` with its CAS
-    /// token. With a value, `mg` for the token first and a comparison of the values.
+    /// token. With a value, `mg` for the token first and a comparison of the values. An
+    /// `expected` that starts with `memcached-cas ` is always read as a version, so a cache
+    /// whose values may look like that should not call this with values.
     async fn compare_and_swap(
         &self,
         key: &str,

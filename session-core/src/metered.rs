@@ -113,21 +113,20 @@ impl Metered {
         &self.inner
     }
 
-    /// Times `call` as `operation` and counts its error, if any, by kind.
+    /// Times `call` as `operation` (into `duration`, the operation's registered histogram,
+    /// or one looked up now) and counts its error, if any, by kind.
     async fn timed<T>(
         &self,
         operation: &'static str,
+        duration: Option<&Histogram>,
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         let started = Instant::now();
         let outcome = call.await;
         let elapsed = started.elapsed().as_secs_f64();
-        match operation {
-            "load" => self.hot.load.record(elapsed),
-            "save" => self.hot.save.record(elapsed),
-            "create" => self.hot.create.record(elapsed),
-            "delete" => self.hot.delete.record(elapsed),
-            _ => histogram!("sessions_operation_duration_seconds", "engine" => self.engine, "operation" => operation)
+        match duration {
+            Some(histogram) => histogram.record(elapsed),
+            None => histogram!("sessions_operation_duration_seconds", "engine" => self.engine, "operation" => operation)
                 .record(elapsed),
         }
         match &outcome {
@@ -205,29 +204,40 @@ impl SessionStore for Metered {
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        self.timed("exists", self.inner.exists(key)).await
+        self.timed("exists", None, self.inner.exists(key)).await
     }
 
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
-        let created = self.timed("create", self.inner.create(key, record)).await?;
+        let created = self
+            .timed(
+                "create",
+                Some(&self.hot.create),
+                self.inner.create(key, record),
+            )
+            .await?;
         self.hot.created.increment(1);
         Ok(created)
     }
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
-        let saved = self.timed("save", self.inner.save(key, record)).await?;
+        let saved = self
+            .timed("save", Some(&self.hot.save), self.inner.save(key, record))
+            .await?;
         self.hot.saved.increment(1);
         Ok(saved)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.timed("delete", self.inner.delete(key)).await?;
+        self.timed("delete", Some(&self.hot.delete), self.inner.delete(key))
+            .await?;
         self.hot.deleted.increment(1);
         Ok(())
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let loaded = self.timed("load", self.inner.load(key)).await?;
+        let loaded = self
+            .timed("load", Some(&self.hot.load), self.inner.load(key))
+            .await?;
         if loaded.is_some() {
             self.hot.hits.increment(1);
         } else {
@@ -238,7 +248,7 @@ impl SessionStore for Metered {
 
     async fn clear_expired(&self) -> Result<u64> {
         let cleared = self
-            .timed("clear_expired", self.inner.clear_expired())
+            .timed("clear_expired", None, self.inner.clear_expired())
             .await?;
         counter!("sessions_cleared_total", "engine" => self.engine).increment(cleared);
         Ok(cleared)
@@ -255,7 +265,11 @@ impl SessionStore for Metered {
         loaded: &SessionRecord,
     ) -> Result<SessionRecord> {
         let saved = self
-            .timed("save", self.inner.save_if_unchanged(key, record, loaded))
+            .timed(
+                "save",
+                Some(&self.hot.save),
+                self.inner.save_if_unchanged(key, record, loaded),
+            )
             .await?;
         self.hot.saved.increment(1);
         Ok(saved)
