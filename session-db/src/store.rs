@@ -25,14 +25,22 @@ pub struct DbStore {
 }
 
 /// SQLite's `SQLITE_BUSY` and its extended codes (`BUSY_RECOVERY`, `BUSY_SNAPSHOT`,
-/// `BUSY_TIMEOUT`): another connection holds a lock this one cannot wait for.
+/// `BUSY_TIMEOUT`): another connection holds a lock this one cannot wait for. Only an
+/// error from SQLite: the servers' codes are SQLSTATEs, and one of them (`42501`,
+/// permission denied) is 5 in its low byte too.
+#[cfg(feature = "sqlite")]
 fn is_sqlite_busy(error: &sqlx::Error) -> bool {
-    cfg!(feature = "sqlite")
-        && error
-            .as_database_error()
-            .and_then(|e| e.code())
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == 5)
+    error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::sqlite::SqliteError>())
+        .and_then(sqlx::error::DatabaseError::code)
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn is_sqlite_busy(_: &sqlx::Error) -> bool {
+    false
 }
 
 fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
