@@ -68,7 +68,10 @@ async fn cache(config: &Config) -> Result<Arc<dyn Cache>> {
 
 async fn database(config: &Config, ctx: &StoreContext) -> Result<DbStore> {
     let store = DbStore::open(
-        DbConfig::new(config.database_url()).table(&config.db_table)?,
+        DbConfig::new(config.database_url())
+            .table(&config.db_table)?
+            .max_connections(config.db_max_connections)
+            .sqlite_writers(config.db_sqlite_writers),
         ctx.clone(),
     )
     .await?;

@@ -37,8 +37,9 @@
 //! - **clear_expired deletes 1,000 rows per statement** until a batch comes back short, so
 //!   millions of expired rows never hold a long lock.
 //! - **SQLite is fast by shape**: WAL journal, `synchronous=NORMAL`, a busy timeout, one
-//!   writer connection (SQLite has one writer; queueing in the pool beats spinning on the
-//!   lock) and a pool of readers. An in-memory database keeps exactly one connection.
+//!   writer connection by default (SQLite commits one write at a time; queueing in the pool
+//!   is fairer than sleeping on the lock; [`DbConfig::sqlite_writers`] trades that for
+//!   throughput) and a pool of readers. An in-memory database keeps exactly one connection.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
 //! - **The pools are not public API.** The cargo feature `bench-internals` exports
