@@ -38,10 +38,6 @@ pub struct Config {
     /// Connections of the db engine's pool (for a SQLite file: its readers).
     #[arg(long, env = "SESSION_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
-    /// Connections writing to a SQLite file (default 1): more answer more requests per
-    /// second under load, at the price of a slow request now and then (see the README).
-    #[arg(long, env = "SESSION_DB_SQLITE_WRITERS", default_value_t = 1)]
-    pub db_sqlite_writers: u32,
     /// redis://..., redis+cluster://host:port,host:port, memcache://host:port,..., or memory.
     #[arg(long, env = "CACHE_URL", default_value = "memory")]
     pub cache_url: String,

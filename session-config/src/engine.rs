@@ -70,8 +70,7 @@ async fn database(config: &Config, ctx: &StoreContext) -> Result<DbStore> {
     let store = DbStore::open(
         DbConfig::new(config.database_url())
             .table(&config.db_table)?
-            .max_connections(config.db_max_connections)
-            .sqlite_writers(config.db_sqlite_writers),
+            .max_connections(config.db_max_connections),
         ctx.clone(),
     )
     .await?;

@@ -26,7 +26,6 @@ pub struct DbConfig {
     pub(crate) url: String,
     pub(crate) table: String,
     pub(crate) max_connections: u32,
-    pub(crate) sqlite_writers: u32,
     pub(crate) acquire_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) server_timeouts: bool,
@@ -40,7 +39,6 @@ impl DbConfig {
             url: url.into(),
             table: DEFAULT_TABLE.to_owned(),
             max_connections: 10,
-            sqlite_writers: 1,
             acquire_timeout: Duration::from_secs(3),
             deadline: Duration::from_secs(5),
             server_timeouts: true,
@@ -65,25 +63,10 @@ impl DbConfig {
         Ok(self)
     }
 
-    /// Most connections the pool opens (for SQLite: reader connections; the writers are
-    /// [`sqlite_writers`](Self::sqlite_writers)).
+    /// Most connections the pool opens (for a SQLite file: reader connections; there is
+    /// one writer, see the crate's docs).
     pub fn max_connections(mut self, max: u32) -> Self {
         self.max_connections = max.max(1);
-        self
-    }
-
-    /// How many connections write to a SQLite file (default 1, at least 1; in-memory
-    /// databases and the servers ignore it).
-    ///
-    /// SQLite commits one write at a time whatever the count. With one writer, saves queue
-    /// in the pool and each waits only for the saves ahead of it. With several, the
-    /// connections prepare their statements in parallel and race for the file's lock; a
-    /// loser sleeps in SQLite's busy handler (1, 2, 5, 10, ... ms) before it tries again.
-    /// Measured on 2 cores with 16 clients (`README.md`, "SQLite writers"), 4 writers
-    /// answered more requests per second with a lower median, and a few requests waited
-    /// tens of milliseconds: worth it for throughput, not for the slowest requests.
-    pub fn sqlite_writers(mut self, writers: u32) -> Self {
-        self.sqlite_writers = writers.max(1);
         self
     }
 

@@ -67,6 +67,10 @@ pub fn validate_table_name(name: &str) -> Result<()> {
 /// Rows deleted per statement by `clear_expired`.
 pub const CLEAR_BATCH: u64 = 1000;
 
+/// Most SQLite saves committed in one statement (three bound values each, far below
+/// SQLite's limit on bound values).
+pub const MAX_BATCH: usize = 32;
+
 /// Every statement the engine runs, built once for a dialect and table.
 #[derive(Debug, Clone)]
 pub struct Statements {
@@ -97,6 +101,10 @@ pub struct Statements {
     pub user_keys: Arc<str>,
     /// Forgets one (user, key).
     pub user_remove: Arc<str>,
+    /// SQLite only (empty elsewhere): at `n`, `update` of `n` rows in one statement, bound
+    /// as (key, data, expire) per row, returning the keys it found.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub update_rows: Vec<Arc<str>>,
 }
 
 /// The per-user index table of `table` (`<table>_users`, or the table's name cut to fit).
@@ -219,6 +227,17 @@ impl Statements {
                 "DELETE FROM {u} WHERE {user} = {} AND {key} = {}",
                 p[0], p[1]
             )),
+            update_rows: match dialect {
+                Dialect::Sqlite => (0..=MAX_BATCH)
+                    .map(|n| {
+                        let rows = vec!["(?, ?, ?)"; n].join(", ");
+                        arc(format!(
+                            "UPDATE {t} SET {data} = v.column2, {expire} = v.column3 FROM (VALUES {rows}) AS v WHERE {t}.{key} = v.column1 RETURNING {key}"
+                        ))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -37,9 +37,14 @@
 //! - **clear_expired deletes 1,000 rows per statement** until a batch comes back short, so
 //!   millions of expired rows never hold a long lock.
 //! - **SQLite is fast by shape**: WAL journal, `synchronous=NORMAL`, a busy timeout, one
-//!   writer connection by default (SQLite commits one write at a time; queueing in the pool
-//!   is fairer than sleeping on the lock; [`DbConfig::sqlite_writers`] trades that for
-//!   throughput) and a pool of readers. An in-memory database keeps exactly one connection.
+//!   writer connection (SQLite commits one write at a time; queueing beats sleeping on the
+//!   lock) and a pool of readers. An in-memory database keeps exactly one connection.
+//! - **SQLite saves are committed together**: the saves that queue while the writer is busy
+//!   go out as one `UPDATE ... FROM (VALUES ...) RETURNING`, up to 32 at a time, one
+//!   statement and one commit for all (two saves of one key keep the later). Under 16
+//!   concurrent clients this took `/visit` from 4.2k to 10k requests per second and from
+//!   257 to 135 µs of server CPU each (`README.md`, "SQLite"). A save alone is the plain
+//!   `UPDATE`. Saves under `SESSION_CONFLICTS=detect`, creates and deletes are not batched.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
 //! - **The pools are not public API.** The cargo feature `bench-internals` exports
@@ -54,6 +59,8 @@
 //!   was cut off is checked by the pool before reuse, never handed out half-read.
 #![warn(missing_docs)]
 
+#[cfg(feature = "sqlite")]
+mod batch;
 mod config;
 mod dialect;
 mod pool;

@@ -12,10 +12,10 @@ use crate::server_timeouts;
 compile_error!("session-db needs at least one of the features sqlite, postgres, mysql");
 
 /// The connection pools of one store (exported only with the `bench-internals` feature, for
-/// the `session-bench` raw baseline). SQLite has a writer pool, one connection unless
-/// [`DbConfig::sqlite_writers`] says more (SQLite commits one write at a time; queueing in
-/// the pool is fairer than sleeping on the file lock), and a reader pool (WAL lets readers
-/// run beside the writers). The servers use one pool for both.
+/// the `session-bench` raw baseline). SQLite has one writer connection (SQLite commits one
+/// write at a time; queueing is cheaper than sleeping on the file lock, and the store
+/// commits the saves that queued together) and a reader pool (WAL lets readers run beside
+/// the writer). The servers use one pool for both.
 #[derive(Debug, Clone)]
 pub enum Pools {
     /// SQLite: its own writer and reader pools on a file, one shared connection in memory.
@@ -171,7 +171,7 @@ impl Pools {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal);
-        let writer = pool(config.sqlite_writers).connect_lazy_with(options.clone());
+        let writer = pool(1).connect_lazy_with(options.clone());
         let reader = pool(config.max_connections.max(1)).connect_lazy_with(options);
         Ok(Pools::Sqlite { writer, reader })
     }
@@ -200,17 +200,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_sqlite_file_has_the_writers_and_readers_asked_for() {
+    async fn a_sqlite_file_has_one_writer_and_the_readers_asked_for() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("s.sqlite3").display());
         assert_eq!(sqlite_pool_sizes(DbConfig::new(&url)), (1, 10));
-        let config = DbConfig::new(&url).sqlite_writers(4).max_connections(3);
-        assert_eq!(sqlite_pool_sizes(config), (4, 3));
         assert_eq!(
-            sqlite_pool_sizes(DbConfig::new(&url).sqlite_writers(0)),
-            (1, 10)
+            sqlite_pool_sizes(DbConfig::new(&url).max_connections(3)),
+            (1, 3)
         );
-        let memory = DbConfig::new("sqlite::memory:").sqlite_writers(4);
+        assert_eq!(
+            sqlite_pool_sizes(DbConfig::new(&url).max_connections(0)),
+            (1, 1)
+        );
+        let memory = DbConfig::new("sqlite::memory:").max_connections(4);
         assert_eq!(
             sqlite_pool_sizes(memory),
             (1, 1),

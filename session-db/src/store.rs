@@ -22,6 +22,9 @@ pub struct DbStore {
     sql: Statements,
     ctx: StoreContext,
     deadline: Duration,
+    /// SQLite: its saves, committed together.
+    #[cfg(feature = "sqlite")]
+    batcher: Option<std::sync::Arc<crate::batch::SaveBatcher>>,
 }
 
 /// SQLite's `SQLITE_BUSY` and its extended codes (`BUSY_RECOVERY`, `BUSY_SNAPSHOT`,
@@ -55,11 +58,27 @@ impl DbStore {
     pub async fn open(config: DbConfig, ctx: StoreContext) -> Result<Self> {
         ctx.settings().validate()?;
         let dialect = Dialect::of_url(&config.url)?;
+        let pools = Pools::open(&config)?;
+        let sql = Statements::new(dialect, &config.table);
+        #[cfg(feature = "sqlite")]
+        let batcher = match &pools {
+            Pools::Sqlite { writer, .. } => {
+                Some(std::sync::Arc::new(crate::batch::SaveBatcher::new(
+                    writer.clone(),
+                    sql.update.clone(),
+                    sql.update_rows.clone(),
+                )))
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         Ok(DbStore {
-            pools: Pools::open(&config)?,
-            sql: Statements::new(dialect, &config.table),
+            pools,
+            sql,
             ctx,
             deadline: config.deadline,
+            #[cfg(feature = "sqlite")]
+            batcher,
         })
     }
 
@@ -195,6 +214,15 @@ impl SessionStore for DbStore {
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let encoded = self.ctx.encode(record.data())?;
+        #[cfg(feature = "sqlite")]
+        if let Some(batcher) = &self.batcher {
+            let expire = crate::dialect::time::sqlite::to_db(record.expires_at());
+            let update = batcher.update(key.as_str(), encoded, expire);
+            return match self.bounded("updating a session", update).await? {
+                0 => Err(Error::SessionDeleted),
+                _ => Ok(key.clone()),
+            };
+        }
         let updated = self
             .bounded("updating a session", async {
                 Ok(on_pool!(&self.pools, writer, |pool, to_db, _from_db| {
