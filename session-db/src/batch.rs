@@ -4,19 +4,24 @@
 //! SQLite commits one write at a time, and a save's own work is small next to what every
 //! statement costs around it (a trip to the connection's thread and back, a commit, the
 //! pages of the table and its two indexes written to the WAL). Under load the saves wait
-//! for the writer anyway; here, whoever gets the writer takes every save waiting with it.
-//! Saves of one key in one batch keep the last (what running them in order leaves).
+//! for the writer anyway; here, whoever gets the writer takes the saves waiting with it, up
+//! to [`MAX_BATCH`]. Saves of one key in one batch keep the last (what running them in
+//! order leaves).
 //!
-//! No task is spawned to own the queue: each caller queues its save and waits for the
-//! writer; the first in line runs the batch and answers the others. The batch itself runs
-//! as a task of its own, so a caller that gives up (its deadline passed) does not cancel
-//! the other callers' saves.
+//! No task owns the queue: each caller queues its save and waits for the turn; whoever has
+//! it runs the next batch, until its own save has been answered. A batch runs as a task of
+//! its own that holds the turn until it is done, so a caller that gives up (its deadline
+//! passed) cancels nobody's save, and batches never overlap. A save whose caller gave up
+//! before its batch started is dropped, as an unbatched save cancelled before its statement
+//! ran would be. The batch runs on the runtime of the caller that started it: should that
+//! runtime shut down meanwhile, the other callers in it get an error, and their saves may
+//! or may not have been written.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use session_core::{Error, Result};
 
@@ -33,11 +38,12 @@ struct Pending {
 /// The queue and the turn of one store's SQLite writer.
 pub(crate) struct SaveBatcher {
     pool: SqlitePool,
-    /// `update` for one row; `many[n]` for `n` rows (`n >= 2`).
-    one: Arc<str>,
-    many: Vec<Arc<str>>,
+    /// `updates[n]` updates `n` rows (from 1 to [`MAX_BATCH`]).
+    updates: Vec<Arc<str>>,
     queue: Mutex<Vec<Pending>>,
-    turn: tokio::sync::Mutex<()>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+    #[cfg(test)]
+    statements: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for SaveBatcher {
@@ -46,16 +52,23 @@ impl std::fmt::Debug for SaveBatcher {
     }
 }
 
+fn lost() -> Error {
+    Error::backend_msg("a batched session update was lost (its batch did not finish)")
+}
+
 impl SaveBatcher {
-    /// Batches for `pool`: `one` is the single-row update (`data, expire, key`),
-    /// `many[n]` the update of `n` rows ([`Statements::update_rows`](crate::dialect::Statements::update_rows)).
+    /// Batches for `pool`: `one` is the single-row update (bound `data, expire, key`),
+    /// `many` the updates of several rows ([`Statements::update_rows`](crate::dialect::Statements::update_rows)).
     pub(crate) fn new(pool: SqlitePool, one: Arc<str>, many: Vec<Arc<str>>) -> Self {
+        let mut updates = many;
+        updates[1] = one;
         SaveBatcher {
             pool,
-            one,
-            many,
+            updates,
             queue: Mutex::new(Vec::new()),
-            turn: tokio::sync::Mutex::new(()),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
+            #[cfg(test)]
+            statements: Default::default(),
         }
     }
 
@@ -69,58 +82,78 @@ impl SaveBatcher {
             expire,
             reply,
         });
-        let turn = self.turn.lock().await;
-        if let Ok(result) = answer.try_recv() {
-            return result;
+        loop {
+            let turn = self.turn.clone().lock_owned().await;
+            match answer.try_recv() {
+                Ok(result) => return result,
+                Err(oneshot::error::TryRecvError::Closed) => return Err(lost()),
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let batch = self.next_batch();
+            if batch.is_empty() {
+                // Not answered, not queued, and no batch runs while we hold the turn.
+                return Err(lost());
+            }
+            let (sql, rows) = statement(&self.updates, batch);
+            #[cfg(test)]
+            self.statements
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // A batch that panicked dropped its callers' replies: the next round says so.
+            let _ = tokio::spawn(run(self.pool.clone(), sql, rows, turn)).await;
         }
-        let batch: Vec<Pending> = {
-            let mut queue = self.queue.lock().expect("queue lock");
-            let take = queue.len().min(MAX_BATCH);
-            queue.drain(..take).collect()
-        };
-        if !batch.is_empty() {
-            let run = run(
-                self.pool.clone(),
-                self.one.clone(),
-                self.many.clone(),
-                batch,
-            );
-            tokio::spawn(run)
-                .await
-                .map_err(|e| Error::backend("updating sessions together", e))?;
-        }
-        drop(turn);
-        answer
-            .await
-            .unwrap_or_else(|_| Err(Error::backend_msg("a batched session update was lost")))
+    }
+
+    /// The oldest queued saves whose callers still wait, at most [`MAX_BATCH`] of them.
+    fn next_batch(&self) -> Vec<Pending> {
+        let mut queue = self.queue.lock().expect("queue lock");
+        queue.retain(|pending| !pending.reply.is_closed());
+        let take = queue.len().min(MAX_BATCH);
+        queue.drain(..take).collect()
     }
 }
 
-/// Runs `batch` and answers each caller.
-async fn run(pool: SqlitePool, one: Arc<str>, many: Vec<Arc<str>>, batch: Vec<Pending>) {
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
-    for (at, pending) in batch.iter().enumerate() {
-        last.insert(&pending.key, at);
+/// The statement for `batch` and, in its bound order, one save per key (the last queued),
+/// each with the callers it answers.
+fn statement(
+    updates: &[Arc<str>],
+    batch: Vec<Pending>,
+) -> (Arc<str>, Vec<(Pending, Vec<Pending>)>) {
+    let mut at_key: HashMap<String, usize> = HashMap::with_capacity(batch.len());
+    let mut rows: Vec<(Pending, Vec<Pending>)> = Vec::with_capacity(batch.len());
+    for pending in batch {
+        match at_key.get(&pending.key) {
+            Some(&at) => {
+                let (kept, earlier) = &mut rows[at];
+                earlier.push(std::mem::replace(kept, pending));
+            }
+            None => {
+                at_key.insert(pending.key.clone(), rows.len());
+                rows.push((pending, Vec::new()));
+            }
+        }
     }
-    let mut rows: Vec<&Pending> = last.values().map(|&at| &batch[at]).collect();
-    rows.sort_by_key(|pending| last[pending.key.as_str()]);
-    let updated: std::result::Result<Vec<String>, sqlx::Error> = if let [only] = rows[..] {
-        sqlx::query(AssertSqlSafe(one))
-            .bind(&only.data)
-            .bind(&only.expire)
-            .bind(&only.key)
-            .execute(&pool)
-            .await
-            .map(|done| {
-                if done.rows_affected() > 0 {
-                    vec![only.key.clone()]
-                } else {
-                    Vec::new()
-                }
-            })
+    (updates[rows.len()].clone(), rows)
+}
+
+/// Runs one batch, answers each caller, then gives the turn back.
+async fn run(
+    pool: SqlitePool,
+    sql: Arc<str>,
+    rows: Vec<(Pending, Vec<Pending>)>,
+    _turn: OwnedMutexGuard<()>,
+) {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let updated: std::result::Result<Vec<String>, sqlx::Error> = if let [(only, _)] = &rows[..] {
+        query = query.bind(&only.data).bind(&only.expire).bind(&only.key);
+        query.execute(&pool).await.map(|done| {
+            if done.rows_affected() > 0 {
+                vec![only.key.clone()]
+            } else {
+                Vec::new()
+            }
+        })
     } else {
-        let mut query = sqlx::query(AssertSqlSafe(many[rows.len()].clone()));
-        for pending in &rows {
+        for (pending, _) in &rows {
             query = query
                 .bind(&pending.key)
                 .bind(&pending.data)
@@ -131,22 +164,16 @@ async fn run(pool: SqlitePool, one: Arc<str>, many: Vec<Arc<str>>, batch: Vec<Pe
             .await
             .and_then(|found| found.iter().map(|row| row.try_get(0)).collect())
     };
-    drop(rows);
-    drop(last);
-    match updated {
-        Ok(found) => {
-            for pending in batch {
-                let count = u64::from(found.contains(&pending.key));
-                let _ = pending.reply.send(Ok(count));
-            }
+    // SQLite's messages do not quote bound values: no session key reaches an error here.
+    let answer = |key: &str| match &updated {
+        Ok(found) => Ok(u64::from(found.iter().any(|k| k == key))),
+        Err(error) => Err(Error::backend_msg(format!("updating a session: {error}"))),
+    };
+    for (kept, earlier) in rows {
+        for pending in earlier {
+            let _ = pending.reply.send(answer(&kept.key));
         }
-        Err(error) => {
-            let message = error.to_string();
-            for pending in batch {
-                let failure = Error::backend_msg(format!("updating a session: {message}"));
-                let _ = pending.reply.send(Err(failure));
-            }
-        }
+        let _ = kept.reply.send(answer(&kept.key));
     }
 }
 
@@ -228,6 +255,7 @@ mod tests {
         let answers = in_one_batch(&batcher, &saves).await;
         let counts: Vec<u64> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(counts, [1, 1, 0, 1]);
+        assert_eq!(statements(&batcher), 1, "four saves, one statement");
         assert_eq!(data(&pool, "k1").await, "d");
         assert_eq!(data(&pool, "k2").await, "b");
         let expire: String =
@@ -242,6 +270,54 @@ mod tests {
             [1]
         );
         assert_eq!(data(&pool, "k2").await, "e");
+        assert_eq!(statements(&batcher), 2);
+    }
+
+    fn statements(batcher: &SaveBatcher) -> usize {
+        batcher
+            .statements
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[tokio::test]
+    async fn saves_whose_callers_gave_up_are_dropped_and_do_not_hold_up_the_rest() {
+        let (_dir, pool, sql) = table().await;
+        let batcher = Arc::new(SaveBatcher::new(pool.clone(), sql.update, sql.update_rows));
+        let turn = batcher.turn.clone().lock_owned().await;
+        let given_up: Vec<_> = (0..MAX_BATCH + 8)
+            .map(|n| {
+                let batcher = batcher.clone();
+                let data = format!("stale {n}");
+                tokio::spawn(async move {
+                    let save = batcher.update("k1", data, "2031-01-01 00:00:00".to_owned());
+                    tokio::time::timeout(std::time::Duration::from_millis(20), save).await
+                })
+            })
+            .collect();
+        for task in given_up {
+            assert!(task.await.unwrap().is_err(), "timed out behind the turn");
+        }
+        let own = {
+            let batcher = batcher.clone();
+            tokio::spawn(async move {
+                batcher
+                    .update("k2", "fresh".to_owned(), "2031-01-01 00:00:00".to_owned())
+                    .await
+            })
+        };
+        while batcher.queue.lock().unwrap().len() < MAX_BATCH + 9 {
+            tokio::task::yield_now().await;
+        }
+        drop(turn);
+        let own = tokio::time::timeout(std::time::Duration::from_secs(5), own).await;
+        assert_eq!(own.expect("answered").unwrap().unwrap(), 1);
+        assert_eq!(
+            data(&pool, "k1").await,
+            "old",
+            "no abandoned save was written"
+        );
+        assert_eq!(data(&pool, "k2").await, "fresh");
+        assert_eq!(statements(&batcher), 1);
         assert!(batcher.queue.lock().unwrap().is_empty());
     }
 

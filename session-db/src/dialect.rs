@@ -101,8 +101,9 @@ pub struct Statements {
     pub user_keys: Arc<str>,
     /// Forgets one (user, key).
     pub user_remove: Arc<str>,
-    /// SQLite only (empty elsewhere): at `n`, `update` of `n` rows in one statement, bound
-    /// as (key, data, expire) per row, returning the keys it found.
+    /// SQLite only (empty elsewhere): at `n` from 2 to [`MAX_BATCH`], `update` of `n` rows in
+    /// one statement, bound as (key, data, expire) per row, returning the keys it found; the
+    /// first two are empty.
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub update_rows: Vec<Arc<str>>,
 }
@@ -230,6 +231,9 @@ impl Statements {
             update_rows: match dialect {
                 Dialect::Sqlite => (0..=MAX_BATCH)
                     .map(|n| {
+                        if n < 2 {
+                            return arc(String::new());
+                        }
                         let rows = vec!["(?, ?, ?)"; n].join(", ");
                         arc(format!(
                             "UPDATE {t} SET {data} = v.column2, {expire} = v.column3 FROM (VALUES {rows}) AS v WHERE {t}.{key} = v.column1 RETURNING {key}"

@@ -43,8 +43,10 @@
 //!   go out as one `UPDATE ... FROM (VALUES ...) RETURNING`, up to 32 at a time, one
 //!   statement and one commit for all (two saves of one key keep the later). Under 16
 //!   concurrent clients this took `/visit` from 4.2k to 10k requests per second and from
-//!   257 to 135 µs of server CPU each (`README.md`, "SQLite"). A save alone is the plain
-//!   `UPDATE`. Saves under `SESSION_CONFLICTS=detect`, creates and deletes are not batched.
+//!   257 to 135 µs of server CPU each (`README.md`, "SQLite saves committed together"). A
+//!   save alone is the plain `UPDATE`. Saves under `SESSION_CONFLICTS=detect`, creates and
+//!   deletes are not batched. A save whose caller gave up (its deadline passed) before its
+//!   batch started is not written; once started, a batch finishes even if that caller goes.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
 //! - **The pools are not public API.** The cargo feature `bench-internals` exports
