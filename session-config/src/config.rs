@@ -38,6 +38,10 @@ pub struct Config {
     /// Connections of the db engine's pool (for a SQLite file: its readers).
     #[arg(long, env = "SESSION_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
+    /// Write the db engine's concurrent saves together, one statement per batch (SQLite and
+    /// PostgreSQL; default true). Off: one statement per save (see the README).
+    #[arg(long, env = "SESSION_DB_BATCH_SAVES", default_value = "true", value_parser = parse_bool, action = clap::ArgAction::Set)]
+    pub db_batch_saves: bool,
     /// redis://..., redis+cluster://host:port,host:port, memcache://host:port,..., or memory.
     #[arg(long, env = "CACHE_URL", default_value = "memory")]
     pub cache_url: String,

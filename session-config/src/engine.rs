@@ -70,7 +70,8 @@ async fn database(config: &Config, ctx: &StoreContext) -> Result<DbStore> {
     let store = DbStore::open(
         DbConfig::new(config.database_url())
             .table(&config.db_table)?
-            .max_connections(config.db_max_connections),
+            .max_connections(config.db_max_connections)
+            .batch_saves(config.db_batch_saves),
         ctx.clone(),
     )
     .await?;

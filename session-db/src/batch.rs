@@ -1,12 +1,14 @@
-//! SQLite saves committed together: the saves that arrive while the writer is busy go out
-//! as one `UPDATE ... FROM (VALUES ...)`, one statement and one commit for all of them.
+//! Saves committed together (SQLite and PostgreSQL): the saves that arrive while a batch
+//! is being written go out as the next batch, one `UPDATE ... FROM` and one commit for all
+//! of them (SQLite: `FROM (VALUES ...)`; PostgreSQL: `FROM UNNEST($1, $2, $3)`, the same
+//! statement for every size).
 //!
-//! SQLite commits one write at a time, and a save's own work is small next to what every
-//! statement costs around it (a trip to the connection's thread and back, a commit, the
-//! pages of the table and its two indexes written to the WAL). Under load the saves wait
-//! for the writer anyway; here, whoever gets the writer takes the saves waiting with it, up
-//! to [`MAX_BATCH`]. Saves of one key in one batch keep the last (what running them in
-//! order leaves).
+//! A save's own work is small next to what every statement costs around it: a trip to the
+//! connection (sqlx's thread for SQLite, a network round trip for PostgreSQL) and back, a
+//! commit, the pages of the table and its two indexes written to the log. Whoever has the
+//! turn takes the saves waiting, up to [`MAX_BATCH`]. Saves of one key in one batch keep the
+//! last (what running them in order leaves); the rows go in key order, so batches from
+//! several processes lock PostgreSQL rows in the same order.
 //!
 //! No task owns the queue: each caller queues its save and waits for the turn; whoever has
 //! it runs the next batch, until its own save has been answered. A batch runs as a task of
@@ -20,7 +22,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, Row};
 use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use session_core::{Error, Result};
@@ -31,13 +34,22 @@ use crate::dialect::MAX_BATCH;
 struct Pending {
     key: String,
     data: String,
-    expire: String,
+    expires_at: DateTime<Utc>,
     reply: oneshot::Sender<Result<u64>>,
 }
 
-/// The queue and the turn of one store's SQLite writer.
+/// The connection pool a batcher writes through.
+#[derive(Debug, Clone)]
+pub(crate) enum Writer {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+/// The queue and the turn of one store's writer.
 pub(crate) struct SaveBatcher {
-    pool: SqlitePool,
+    pool: Writer,
     /// `updates[n]` updates `n` rows (from 1 to [`MAX_BATCH`]).
     updates: Vec<Arc<str>>,
     queue: Mutex<Vec<Pending>>,
@@ -59,7 +71,7 @@ fn lost() -> Error {
 impl SaveBatcher {
     /// Batches for `pool`: `one` is the single-row update (bound `data, expire, key`),
     /// `many` the updates of several rows ([`Statements::update_rows`](crate::dialect::Statements::update_rows)).
-    pub(crate) fn new(pool: SqlitePool, one: Arc<str>, many: Vec<Arc<str>>) -> Self {
+    pub(crate) fn new(pool: Writer, one: Arc<str>, many: Vec<Arc<str>>) -> Self {
         let mut updates = many;
         updates[1] = one;
         SaveBatcher {
@@ -74,12 +86,17 @@ impl SaveBatcher {
 
     /// Saves one row, alone or with the saves queued beside it; returns the rows updated
     /// (0 when the key has no row).
-    pub(crate) async fn update(&self, key: &str, data: String, expire: String) -> Result<u64> {
+    pub(crate) async fn update(
+        &self,
+        key: &str,
+        data: String,
+        expires_at: DateTime<Utc>,
+    ) -> Result<u64> {
         let (reply, mut answer) = oneshot::channel();
         self.queue.lock().expect("queue lock").push(Pending {
             key: key.to_owned(),
             data,
-            expire,
+            expires_at,
             reply,
         });
         loop {
@@ -132,39 +149,66 @@ fn statement(
             }
         }
     }
+    // Rows in key order: batches from several processes lock them in the same order.
+    rows.sort_unstable_by(|(a, _), (b, _)| a.key.cmp(&b.key));
     (updates[rows.len()].clone(), rows)
 }
 
 /// Runs one batch, answers each caller, then gives the turn back.
 async fn run(
-    pool: SqlitePool,
+    pool: Writer,
     sql: Arc<str>,
     rows: Vec<(Pending, Vec<Pending>)>,
     _turn: OwnedMutexGuard<()>,
 ) {
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    let updated: std::result::Result<Vec<String>, sqlx::Error> = if let [(only, _)] = &rows[..] {
-        query = query.bind(&only.data).bind(&only.expire).bind(&only.key);
-        query.execute(&pool).await.map(|done| {
-            if done.rows_affected() > 0 {
-                vec![only.key.clone()]
+    let updated = match &pool {
+        #[cfg(feature = "sqlite")]
+        Writer::Sqlite(pool) => {
+            use crate::dialect::time::sqlite::to_db;
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            if let [(only, _)] = &rows[..] {
+                query = query
+                    .bind(&only.data)
+                    .bind(to_db(only.expires_at))
+                    .bind(&only.key);
+                query
+                    .execute(pool)
+                    .await
+                    .map(|done| found_if(done.rows_affected(), only))
             } else {
-                Vec::new()
+                for (pending, _) in &rows {
+                    query = query
+                        .bind(&pending.key)
+                        .bind(&pending.data)
+                        .bind(to_db(pending.expires_at));
+                }
+                query.fetch_all(pool).await.and_then(keys)
             }
-        })
-    } else {
-        for (pending, _) in &rows {
-            query = query
-                .bind(&pending.key)
-                .bind(&pending.data)
-                .bind(&pending.expire);
         }
-        query
-            .fetch_all(&pool)
-            .await
-            .and_then(|found| found.iter().map(|row| row.try_get(0)).collect())
+        #[cfg(feature = "postgres")]
+        Writer::Postgres(pool) => {
+            let query = sqlx::query(AssertSqlSafe(sql));
+            if let [(only, _)] = &rows[..] {
+                let query = query.bind(&only.data).bind(only.expires_at).bind(&only.key);
+                query
+                    .execute(pool)
+                    .await
+                    .map(|done| found_if(done.rows_affected(), only))
+            } else {
+                let column = |f: fn(&Pending) -> &str| -> Vec<&str> {
+                    rows.iter().map(|(pending, _)| f(pending)).collect()
+                };
+                let expires: Vec<DateTime<Utc>> =
+                    rows.iter().map(|(pending, _)| pending.expires_at).collect();
+                let query = query
+                    .bind(column(|p| &p.key))
+                    .bind(column(|p| &p.data))
+                    .bind(expires);
+                query.fetch_all(pool).await.and_then(keys)
+            }
+        }
     };
-    // SQLite's messages do not quote bound values: no session key reaches an error here.
+    // The databases' messages do not quote bound values: no session key reaches an error.
     let answer = |key: &str| match &updated {
         Ok(found) => Ok(u64::from(found.iter().any(|k| k == key))),
         Err(error) => Err(Error::backend_msg(format!("updating a session: {error}"))),
@@ -177,51 +221,139 @@ async fn run(
     }
 }
 
-#[cfg(test)]
+fn found_if(rows_affected: u64, only: &Pending) -> Vec<String> {
+    if rows_affected > 0 {
+        vec![only.key.clone()]
+    } else {
+        Vec::new()
+    }
+}
+
+fn keys<R: Row>(rows: Vec<R>) -> std::result::Result<Vec<String>, sqlx::Error>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter().map(|row| row.try_get(0)).collect()
+}
+
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod tests {
     use super::*;
     use crate::dialect::{Dialect, Statements};
+    use chrono::TimeZone;
 
-    async fn table() -> (tempfile::TempDir, SqlitePool, Statements) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("b.sqlite3").display()
-        );
-        let pool = SqlitePool::connect(&url).await.unwrap();
-        let sql = Statements::new(Dialect::Sqlite, "t");
-        for statement in &sql.migrate {
-            sqlx::query(AssertSqlSafe(statement.clone()))
-                .execute(&pool)
+    fn in_2031() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    /// A table holding `k1` and `k2` (data "old") on SQLite and one on PostgreSQL.
+    struct Table {
+        writer: Writer,
+        sql: Statements,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    impl Table {
+        async fn all(test: &str) -> Vec<Table> {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("b.sqlite3").display()
+            );
+            let sqlite = Table {
+                writer: Writer::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap()),
+                sql: Statements::new(Dialect::Sqlite, "t"),
+                _dir: Some(dir),
+            };
+            let pg = sqlx::PgPool::connect(&session_test_support::services::pg_url())
                 .await
-                .unwrap();
+                .expect("PostgreSQL (scripts/services)");
+            let table = format!("batch_{test}_{}", std::process::id());
+            let postgres = Table {
+                writer: Writer::Postgres(pg),
+                sql: Statements::new(Dialect::Postgres, &table),
+                _dir: None,
+            };
+            let mut tables = vec![sqlite, postgres];
+            for table in &mut tables {
+                table.run_all(&table.sql.drop_table.clone()).await;
+                table.run_all(&table.sql.migrate.clone()).await;
+                for key in ["k1", "k2"] {
+                    table.insert(key).await;
+                }
+            }
+            tables
         }
-        for key in ["k1", "k2"] {
-            sqlx::query(AssertSqlSafe(sql.insert.clone()))
-                .bind(key)
-                .bind("old")
-                .bind("2030-01-01 00:00:00")
-                .execute(&pool)
-                .await
+
+        async fn run_all(&self, statements: &[Arc<str>]) {
+            for statement in statements {
+                let sql = AssertSqlSafe(statement.clone());
+                match &self.writer {
+                    Writer::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+                    Writer::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+                }
                 .unwrap();
+            }
         }
-        (dir, pool, sql)
+
+        async fn insert(&self, key: &str) {
+            let sql = AssertSqlSafe(self.sql.insert.clone());
+            match &self.writer {
+                Writer::Sqlite(pool) => {
+                    let query = sqlx::query(sql).bind(key).bind("old");
+                    query
+                        .bind("2030-01-01 00:00:00")
+                        .execute(pool)
+                        .await
+                        .map(drop)
+                }
+                Writer::Postgres(pool) => {
+                    let query = sqlx::query(sql).bind(key).bind("old");
+                    query.bind(in_2031()).execute(pool).await.map(drop)
+                }
+            }
+            .unwrap();
+        }
+
+        fn batcher(&self) -> Arc<SaveBatcher> {
+            let (one, many) = (self.sql.update.clone(), self.sql.update_rows.clone());
+            Arc::new(SaveBatcher::new(self.writer.clone(), one, many))
+        }
+
+        /// The row's data as another connection sees it: only what was committed.
+        async fn data(&self, key: &str) -> String {
+            let query = AssertSqlSafe(self.sql.current.clone());
+            match &self.writer {
+                Writer::Sqlite(pool) => {
+                    let options = (*pool.connect_options()).clone();
+                    let other = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                    sqlx::query_scalar(query).bind(key).fetch_one(&other).await
+                }
+                Writer::Postgres(pool) => {
+                    let options = (*pool.connect_options()).clone();
+                    let other = sqlx::PgPool::connect_with(options).await.unwrap();
+                    sqlx::query_scalar(query).bind(key).fetch_one(&other).await
+                }
+            }
+            .unwrap()
+        }
+
+        async fn drop(self) {
+            self.run_all(&self.sql.drop_table.clone()).await;
+        }
     }
 
     /// Queues `saves` behind a held turn, so that they all go in one batch, and returns
     /// each one's answer.
     async fn in_one_batch(batcher: &Arc<SaveBatcher>, saves: &[(&str, &str)]) -> Vec<Result<u64>> {
-        let turn = batcher.turn.lock().await;
+        let turn = batcher.turn.clone().lock_owned().await;
         let tasks: Vec<_> = saves
             .iter()
             .map(|&(key, data)| {
                 let batcher = batcher.clone();
                 let (key, data) = (key.to_owned(), data.to_owned());
-                tokio::spawn(async move {
-                    batcher
-                        .update(&key, data, "2031-01-01 00:00:00".to_owned())
-                        .await
-                })
+                tokio::spawn(async move { batcher.update(&key, data, in_2031()).await })
             })
             .collect();
         while batcher.queue.lock().unwrap().len() < saves.len() {
@@ -235,44 +367,6 @@ mod tests {
         answers
     }
 
-    /// The row as another connection sees it: only what was committed.
-    async fn data(pool: &SqlitePool, key: &str) -> String {
-        let other = SqlitePool::connect_with((*pool.connect_options()).clone())
-            .await
-            .unwrap();
-        sqlx::query_scalar("SELECT session_data FROM t WHERE session_key = ?")
-            .bind(key)
-            .fetch_one(&other)
-            .await
-            .unwrap()
-    }
-
-    #[tokio::test]
-    async fn a_batch_updates_each_row_once_the_last_save_of_a_key_winning() {
-        let (_dir, pool, sql) = table().await;
-        let batcher = Arc::new(SaveBatcher::new(pool.clone(), sql.update, sql.update_rows));
-        let saves = [("k1", "a"), ("k2", "b"), ("gone", "c"), ("k1", "d")];
-        let answers = in_one_batch(&batcher, &saves).await;
-        let counts: Vec<u64> = answers.into_iter().map(Result::unwrap).collect();
-        assert_eq!(counts, [1, 1, 0, 1]);
-        assert_eq!(statements(&batcher), 1, "four saves, one statement");
-        assert_eq!(data(&pool, "k1").await, "d");
-        assert_eq!(data(&pool, "k2").await, "b");
-        let expire: String =
-            sqlx::query_scalar("SELECT expire_date FROM t WHERE session_key = 'k2'")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-        assert_eq!(expire, "2031-01-01 00:00:00");
-        let single = in_one_batch(&batcher, &[("k2", "e")]).await;
-        assert_eq!(
-            single.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
-            [1]
-        );
-        assert_eq!(data(&pool, "k2").await, "e");
-        assert_eq!(statements(&batcher), 2);
-    }
-
     fn statements(batcher: &SaveBatcher) -> usize {
         batcher
             .statements
@@ -280,57 +374,101 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn saves_whose_callers_gave_up_are_dropped_and_do_not_hold_up_the_rest() {
-        let (_dir, pool, sql) = table().await;
-        let batcher = Arc::new(SaveBatcher::new(pool.clone(), sql.update, sql.update_rows));
-        let turn = batcher.turn.clone().lock_owned().await;
-        let given_up: Vec<_> = (0..MAX_BATCH + 8)
-            .map(|n| {
-                let batcher = batcher.clone();
-                let data = format!("stale {n}");
-                tokio::spawn(async move {
-                    let save = batcher.update("k1", data, "2031-01-01 00:00:00".to_owned());
-                    tokio::time::timeout(std::time::Duration::from_millis(20), save).await
-                })
-            })
-            .collect();
-        for task in given_up {
-            assert!(task.await.unwrap().is_err(), "timed out behind the turn");
+    async fn a_batch_updates_each_row_once_the_last_save_of_a_key_winning() {
+        for table in Table::all("last_wins").await {
+            let batcher = table.batcher();
+            let saves = [("k1", "a"), ("k2", "b"), ("gone", "c"), ("k1", "d")];
+            let answers = in_one_batch(&batcher, &saves).await;
+            let counts: Vec<u64> = answers.into_iter().map(Result::unwrap).collect();
+            assert_eq!(counts, [1, 1, 0, 1]);
+            assert_eq!(statements(&batcher), 1, "four saves, one statement");
+            assert_eq!(table.data("k1").await, "d");
+            assert_eq!(table.data("k2").await, "b");
+            let single = in_one_batch(&batcher, &[("k2", "e")]).await;
+            assert_eq!(
+                single.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+                [1]
+            );
+            assert_eq!(table.data("k2").await, "e");
+            assert_eq!(statements(&batcher), 2);
+            table.drop().await;
         }
-        let own = {
-            let batcher = batcher.clone();
-            tokio::spawn(async move {
-                batcher
-                    .update("k2", "fresh".to_owned(), "2031-01-01 00:00:00".to_owned())
-                    .await
-            })
+    }
+
+    #[tokio::test]
+    async fn a_batch_writes_the_expiry() {
+        let table = Table::all("expiry").await.remove(0);
+        let batcher = table.batcher();
+        for answer in in_one_batch(&batcher, &[("k1", "a"), ("k2", "b")]).await {
+            assert_eq!(answer.unwrap(), 1);
+        }
+        let Writer::Sqlite(pool) = &table.writer else {
+            unreachable!()
         };
-        while batcher.queue.lock().unwrap().len() < MAX_BATCH + 9 {
-            tokio::task::yield_now().await;
-        }
-        drop(turn);
-        let own = tokio::time::timeout(std::time::Duration::from_secs(5), own).await;
-        assert_eq!(own.expect("answered").unwrap().unwrap(), 1);
-        assert_eq!(
-            data(&pool, "k1").await,
-            "old",
-            "no abandoned save was written"
-        );
-        assert_eq!(data(&pool, "k2").await, "fresh");
-        assert_eq!(statements(&batcher), 1);
-        assert!(batcher.queue.lock().unwrap().is_empty());
+        let expire: String =
+            sqlx::query_scalar("SELECT expire_date FROM t WHERE session_key = 'k2'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(expire, "2031-01-01 00:00:00");
     }
 
     #[tokio::test]
     async fn a_failed_batch_fails_every_save_in_it() {
-        let (_dir, pool, sql) = table().await;
-        let batcher = Arc::new(SaveBatcher::new(pool.clone(), sql.update, sql.update_rows));
-        sqlx::query("DROP TABLE t").execute(&pool).await.unwrap();
-        for saves in [&[("k1", "a"), ("k2", "b")][..], &[("k1", "a")][..]] {
-            for answer in in_one_batch(&batcher, saves).await {
-                let error = answer.unwrap_err().to_string();
-                assert!(error.contains("no such table"), "{error}");
+        for table in Table::all("failed").await {
+            let batcher = table.batcher();
+            table.run_all(&table.sql.drop_table.clone()).await;
+            for saves in [&[("k1", "a"), ("k2", "b")][..], &[("k1", "a")][..]] {
+                for answer in in_one_batch(&batcher, saves).await {
+                    let error = answer.unwrap_err().to_string();
+                    assert!(
+                        error.contains("does not exist") || error.contains("no such table"),
+                        "{error}"
+                    );
+                }
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn saves_whose_callers_gave_up_are_dropped_and_do_not_hold_up_the_rest() {
+        for table in Table::all("gave_up").await {
+            let batcher = table.batcher();
+            let turn = batcher.turn.clone().lock_owned().await;
+            let given_up: Vec<_> = (0..MAX_BATCH + 8)
+                .map(|n| {
+                    let batcher = batcher.clone();
+                    let data = format!("stale {n}");
+                    tokio::spawn(async move {
+                        let save = batcher.update("k1", data, in_2031());
+                        tokio::time::timeout(std::time::Duration::from_millis(20), save).await
+                    })
+                })
+                .collect();
+            for task in given_up {
+                assert!(task.await.unwrap().is_err(), "timed out behind the turn");
+            }
+            let own = {
+                let batcher = batcher.clone();
+                tokio::spawn(
+                    async move { batcher.update("k2", "fresh".to_owned(), in_2031()).await },
+                )
+            };
+            while batcher.queue.lock().unwrap().len() < MAX_BATCH + 9 {
+                tokio::task::yield_now().await;
+            }
+            drop(turn);
+            let own = tokio::time::timeout(std::time::Duration::from_secs(5), own).await;
+            assert_eq!(own.expect("answered").unwrap().unwrap(), 1);
+            assert_eq!(
+                table.data("k1").await,
+                "old",
+                "no abandoned save was written"
+            );
+            assert_eq!(table.data("k2").await, "fresh");
+            assert_eq!(statements(&batcher), 1);
+            assert!(batcher.queue.lock().unwrap().is_empty());
+            table.drop().await;
         }
     }
 }

@@ -29,6 +29,7 @@ pub struct DbConfig {
     pub(crate) acquire_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) server_timeouts: bool,
+    pub(crate) batch_saves: bool,
 }
 
 impl DbConfig {
@@ -42,6 +43,7 @@ impl DbConfig {
             acquire_timeout: Duration::from_secs(3),
             deadline: Duration::from_secs(5),
             server_timeouts: true,
+            batch_saves: true,
         }
     }
 
@@ -86,6 +88,18 @@ impl DbConfig {
     /// server (whose own limit ends it soon after). At least one millisecond.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Whether saves that queue while a save is being written are written together, in one
+    /// statement (on by default; SQLite and PostgreSQL, MySQL always writes them one by
+    /// one). Under concurrent requests this is what makes the SQLite and PostgreSQL
+    /// engines fast (`README.md`, "Saves committed together"). Its price: one batch runs
+    /// at a time, so a session row that another transaction keeps locked holds up every
+    /// save of this store until the deadline, and fails the up to 32 saves of its batch.
+    /// Turn it off if other programs lock session rows for long.
+    pub fn batch_saves(mut self, on: bool) -> Self {
+        self.batch_saves = on;
         self
     }
 

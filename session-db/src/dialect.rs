@@ -104,7 +104,7 @@ pub struct Statements {
     /// SQLite only (empty elsewhere): at `n` from 2 to [`MAX_BATCH`], `update` of `n` rows in
     /// one statement, bound as (key, data, expire) per row, returning the keys it found; the
     /// first two are empty.
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub update_rows: Vec<Arc<str>>,
 }
 
@@ -240,7 +240,15 @@ impl Statements {
                         ))
                     })
                     .collect(),
-                _ => Vec::new(),
+                Dialect::Postgres => {
+                    let many = arc(format!(
+                        "UPDATE {t} SET {data} = v.d, {expire} = v.e FROM UNNEST($1::text[], $2::text[], $3::timestamptz[]) AS v(k, d, e) WHERE {t}.{key} = v.k RETURNING {t}.{key}"
+                    ));
+                    (0..=MAX_BATCH)
+                        .map(|n| if n < 2 { arc(String::new()) } else { many.clone() })
+                        .collect()
+                }
+                Dialect::MySql => Vec::new(),
             },
         }
     }

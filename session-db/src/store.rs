@@ -22,8 +22,9 @@ pub struct DbStore {
     sql: Statements,
     ctx: StoreContext,
     deadline: Duration,
-    /// SQLite: its saves, committed together.
-    #[cfg(feature = "sqlite")]
+    /// SQLite and PostgreSQL, unless [`DbConfig::batch_saves`] is off: their saves,
+    /// committed together.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     batcher: Option<std::sync::Arc<crate::batch::SaveBatcher>>,
 }
 
@@ -60,24 +61,28 @@ impl DbStore {
         let dialect = Dialect::of_url(&config.url)?;
         let pools = Pools::open(&config)?;
         let sql = Statements::new(dialect, &config.table);
-        #[cfg(feature = "sqlite")]
-        let batcher = match &pools {
-            Pools::Sqlite { writer, .. } => {
-                Some(std::sync::Arc::new(crate::batch::SaveBatcher::new(
-                    writer.clone(),
-                    sql.update.clone(),
-                    sql.update_rows.clone(),
-                )))
-            }
-            #[allow(unreachable_patterns)]
-            _ => None,
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        let batcher = {
+            use crate::batch::{SaveBatcher, Writer};
+            let writer = match &pools {
+                #[cfg(feature = "sqlite")]
+                Pools::Sqlite { writer, .. } => Some(Writer::Sqlite(writer.clone())),
+                #[cfg(feature = "postgres")]
+                Pools::Postgres { writer, .. } => Some(Writer::Postgres(writer.clone())),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            };
+            writer.filter(|_| config.batch_saves).map(|writer| {
+                let (one, many) = (sql.update.clone(), sql.update_rows.clone());
+                std::sync::Arc::new(SaveBatcher::new(writer, one, many))
+            })
         };
         Ok(DbStore {
             pools,
             sql,
             ctx,
             deadline: config.deadline,
-            #[cfg(feature = "sqlite")]
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
             batcher,
         })
     }
@@ -214,10 +219,9 @@ impl SessionStore for DbStore {
 
     async fn save(&self, key: &SessionKey, record: &SessionRecord) -> Result<SessionKey> {
         let encoded = self.ctx.encode(record.data())?;
-        #[cfg(feature = "sqlite")]
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
         if let Some(batcher) = &self.batcher {
-            let expire = crate::dialect::time::sqlite::to_db(record.expires_at());
-            let update = batcher.update(key.as_str(), encoded, expire);
+            let update = batcher.update(key.as_str(), encoded, record.expires_at());
             return match self.bounded("updating a session", update).await? {
                 0 => Err(Error::SessionDeleted),
                 _ => Ok(key.clone()),

@@ -1,5 +1,7 @@
-//! Concurrent saves on one SQLite file, committed together: every one lands, with its own
-//! answer.
+//! Concurrent saves committed together (SQLite, PostgreSQL), and with batching off: every
+//! one lands, with its own answer.
+
+mod common;
 
 use std::sync::Arc;
 
@@ -9,14 +11,24 @@ use session_db::{DbConfig, DbStore};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_saves_lose_no_write_and_a_deleted_session_is_told() {
-    let ctx = StoreContext::new(SessionSettings::new("s").unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("w.sqlite3").display());
-    let store = Arc::new(
-        DbStore::open(DbConfig::new(url), ctx.clone())
-            .await
-            .unwrap(),
-    );
+    let sqlite = format!("sqlite://{}", dir.path().join("w.sqlite3").display());
+    let table = format!("batched_saves_{}", std::process::id());
+    for url in [sqlite, common::pg_url(), common::mysql_url()] {
+        for batch in [true, false] {
+            let config = DbConfig::new(&url)
+                .table(&table)
+                .unwrap()
+                .batch_saves(batch);
+            concurrent_saves(config).await;
+            common::drop_table(&url, &table).await;
+        }
+    }
+}
+
+async fn concurrent_saves(config: DbConfig) {
+    let ctx = StoreContext::new(SessionSettings::new("s").unwrap());
+    let store = Arc::new(DbStore::open(config, ctx.clone()).await.unwrap());
     store.migrate().await.unwrap();
     let record = |n: u64| {
         let data = json!({"n": n}).as_object().unwrap().clone();
