@@ -44,7 +44,7 @@
 //!   RETURNING` of up to 32 rows, one statement and one commit for all (two saves of one
 //!   key keep the later). Under 16 concurrent clients this took `/visit` on SQLite from
 //!   4.2k to 10k requests per second and from 257 to 135 µs of server CPU each, on
-//!   PostgreSQL from 0.83x to 1.09-1.14x tower-sessions' requests (`README.md`, "Saves
+//!   PostgreSQL from 0.83x to 1.09-1.22x tower-sessions' requests (`README.md`, "Saves
 //!   committed together"). A save alone is the plain `UPDATE`. Saves under
 //!   `SESSION_CONFLICTS=detect`, creates and deletes are not batched, nor is anything on
 //!   MySQL. A save whose caller gave up (its deadline passed) before its batch started is
