@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
@@ -54,6 +55,9 @@ pub(crate) struct SaveBatcher {
     updates: Vec<Arc<str>>,
     queue: Mutex<Vec<Pending>>,
     turn: Arc<tokio::sync::Mutex<()>>,
+    /// How long a batch may take before its callers are told it failed and the turn goes
+    /// back (see `DbStore::open` for why PostgreSQL's is longer than the deadline).
+    deadline: Duration,
     #[cfg(test)]
     statements: std::sync::atomic::AtomicUsize,
 }
@@ -71,7 +75,12 @@ fn lost() -> Error {
 impl SaveBatcher {
     /// Batches for `pool`: `one` is the single-row update (bound `data, expire, key`),
     /// `many` the updates of several rows ([`Statements::update_rows`](crate::dialect::Statements::update_rows)).
-    pub(crate) fn new(pool: Writer, one: Arc<str>, many: Vec<Arc<str>>) -> Self {
+    pub(crate) fn new(
+        pool: Writer,
+        one: Arc<str>,
+        many: Vec<Arc<str>>,
+        deadline: Duration,
+    ) -> Self {
         let mut updates = many;
         updates[1] = one;
         SaveBatcher {
@@ -79,6 +88,7 @@ impl SaveBatcher {
             updates,
             queue: Mutex::new(Vec::new()),
             turn: Arc::new(tokio::sync::Mutex::new(())),
+            deadline,
             #[cfg(test)]
             statements: Default::default(),
         }
@@ -115,8 +125,10 @@ impl SaveBatcher {
             #[cfg(test)]
             self.statements
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let statements = [self.updates[1].clone(), sql];
+            let run = run(self.pool.clone(), statements, rows, self.deadline, turn);
             // A batch that panicked dropped its callers' replies: the next round says so.
-            let _ = tokio::spawn(run(self.pool.clone(), sql, rows, turn)).await;
+            let _ = tokio::spawn(run).await;
         }
     }
 
@@ -149,34 +161,58 @@ fn statement(
             }
         }
     }
-    // Rows in key order: batches from several processes lock them in the same order.
+    // Rows in key order: where PostgreSQL looks the rows up by key (all but small tables),
+    // batches from several processes lock them in the same order.
     rows.sort_unstable_by(|(a, _), (b, _)| a.key.cmp(&b.key));
     (updates[rows.len()].clone(), rows)
 }
 
-/// Runs one batch, answers each caller, then gives the turn back.
+/// Runs one batch within `deadline`, answers each caller, then gives the turn back.
 async fn run(
     pool: Writer,
-    sql: Arc<str>,
+    [one, sql]: [Arc<str>; 2],
     rows: Vec<(Pending, Vec<Pending>)>,
+    deadline: Duration,
     _turn: OwnedMutexGuard<()>,
 ) {
-    let updated = match &pool {
+    let updated = match tokio::time::timeout(deadline, write(&pool, &one, sql, &rows)).await {
+        Ok(written) => written.map_err(|error| error.to_string()),
+        Err(_) => Err(format!("no answer within {deadline:?}")),
+    };
+    // The databases' messages do not quote bound values: no session key reaches an error.
+    let answer = |key: &str| match &updated {
+        Ok(found) => Ok(u64::from(found.iter().any(|k| k == key))),
+        Err(message) => Err(Error::backend_msg(format!("updating a session: {message}"))),
+    };
+    for (kept, earlier) in rows {
+        for pending in earlier {
+            let _ = pending.reply.send(answer(&kept.key));
+        }
+        let _ = kept.reply.send(answer(&kept.key));
+    }
+}
+
+/// Writes the batch's rows; returns the keys that have a row.
+async fn write(
+    pool: &Writer,
+    one: &Arc<str>,
+    sql: Arc<str>,
+    rows: &[(Pending, Vec<Pending>)],
+) -> std::result::Result<Vec<String>, sqlx::Error> {
+    match pool {
         #[cfg(feature = "sqlite")]
         Writer::Sqlite(pool) => {
             use crate::dialect::time::sqlite::to_db;
             let mut query = sqlx::query(AssertSqlSafe(sql));
-            if let [(only, _)] = &rows[..] {
+            if let [(only, _)] = rows {
                 query = query
                     .bind(&only.data)
                     .bind(to_db(only.expires_at))
                     .bind(&only.key);
-                query
-                    .execute(pool)
-                    .await
-                    .map(|done| found_if(done.rows_affected(), only))
+                let done = query.execute(pool).await?;
+                Ok(found_if(done.rows_affected(), only))
             } else {
-                for (pending, _) in &rows {
+                for (pending, _) in rows {
                     query = query
                         .bind(&pending.key)
                         .bind(&pending.data)
@@ -187,38 +223,44 @@ async fn run(
         }
         #[cfg(feature = "postgres")]
         Writer::Postgres(pool) => {
-            let query = sqlx::query(AssertSqlSafe(sql));
-            if let [(only, _)] = &rows[..] {
-                let query = query.bind(&only.data).bind(only.expires_at).bind(&only.key);
-                query
-                    .execute(pool)
-                    .await
-                    .map(|done| found_if(done.rows_affected(), only))
-            } else {
+            if rows.len() > 1 {
                 let column = |f: fn(&Pending) -> &str| -> Vec<&str> {
                     rows.iter().map(|(pending, _)| f(pending)).collect()
                 };
                 let expires: Vec<DateTime<Utc>> =
                     rows.iter().map(|(pending, _)| pending.expires_at).collect();
-                let query = query
+                let query = sqlx::query(AssertSqlSafe(sql))
                     .bind(column(|p| &p.key))
                     .bind(column(|p| &p.data))
                     .bind(expires);
-                query.fetch_all(pool).await.and_then(keys)
+                match query.fetch_all(pool).await {
+                    // Another batch locked the same rows in another order: write them one by
+                    // one instead, which cannot deadlock.
+                    Err(error) if is_deadlock(&error) => {}
+                    written => return written.and_then(keys),
+                }
             }
+            let mut found = Vec::new();
+            for (pending, _) in rows {
+                let query = sqlx::query(AssertSqlSafe(one.clone()))
+                    .bind(&pending.data)
+                    .bind(pending.expires_at)
+                    .bind(&pending.key);
+                let done = query.execute(pool).await?;
+                found.extend(found_if(done.rows_affected(), pending));
+            }
+            Ok(found)
         }
-    };
-    // The databases' messages do not quote bound values: no session key reaches an error.
-    let answer = |key: &str| match &updated {
-        Ok(found) => Ok(u64::from(found.iter().any(|k| k == key))),
-        Err(error) => Err(Error::backend_msg(format!("updating a session: {error}"))),
-    };
-    for (kept, earlier) in rows {
-        for pending in earlier {
-            let _ = pending.reply.send(answer(&kept.key));
-        }
-        let _ = kept.reply.send(answer(&kept.key));
     }
+}
+
+/// PostgreSQL's `deadlock_detected` (40P01).
+#[cfg(feature = "postgres")]
+fn is_deadlock(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40P01")
 }
 
 fn found_if(rows_affected: u64, only: &Pending) -> Vec<String> {
@@ -237,7 +279,7 @@ where
     rows.iter().map(|row| row.try_get(0)).collect()
 }
 
-#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
     use crate::dialect::{Dialect, Statements};
@@ -247,15 +289,20 @@ mod tests {
         Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0).unwrap()
     }
 
+    fn in_2030() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
+    }
+
     /// A table holding `k1` and `k2` (data "old") on SQLite and one on PostgreSQL.
     struct Table {
         writer: Writer,
         sql: Statements,
+        name: String,
         _dir: Option<tempfile::TempDir>,
     }
 
     impl Table {
-        async fn all(test: &str) -> Vec<Table> {
+        async fn all(#[allow(unused_variables)] test: &str) -> Vec<Table> {
             let dir = tempfile::tempdir().unwrap();
             let url = format!(
                 "sqlite://{}?mode=rwc",
@@ -264,18 +311,24 @@ mod tests {
             let sqlite = Table {
                 writer: Writer::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap()),
                 sql: Statements::new(Dialect::Sqlite, "t"),
+                name: "t".to_owned(),
                 _dir: Some(dir),
             };
-            let pg = sqlx::PgPool::connect(&session_test_support::services::pg_url())
-                .await
-                .expect("PostgreSQL (scripts/services)");
-            let table = format!("batch_{test}_{}", std::process::id());
-            let postgres = Table {
-                writer: Writer::Postgres(pg),
-                sql: Statements::new(Dialect::Postgres, &table),
-                _dir: None,
-            };
-            let mut tables = vec![sqlite, postgres];
+            #[allow(unused_mut)]
+            let mut tables = vec![sqlite];
+            #[cfg(feature = "postgres")]
+            {
+                let pg = sqlx::PgPool::connect(&session_test_support::services::pg_url())
+                    .await
+                    .expect("PostgreSQL (scripts/services)");
+                let table = format!("batch_{test}_{}", std::process::id());
+                tables.push(Table {
+                    writer: Writer::Postgres(pg),
+                    sql: Statements::new(Dialect::Postgres, &table),
+                    name: table,
+                    _dir: None,
+                });
+            }
             for table in &mut tables {
                 table.run_all(&table.sql.drop_table.clone()).await;
                 table.run_all(&table.sql.migrate.clone()).await;
@@ -291,6 +344,7 @@ mod tests {
                 let sql = AssertSqlSafe(statement.clone());
                 match &self.writer {
                     Writer::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+                    #[cfg(feature = "postgres")]
                     Writer::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
                 }
                 .unwrap();
@@ -308,9 +362,10 @@ mod tests {
                         .await
                         .map(drop)
                 }
+                #[cfg(feature = "postgres")]
                 Writer::Postgres(pool) => {
                     let query = sqlx::query(sql).bind(key).bind("old");
-                    query.bind(in_2031()).execute(pool).await.map(drop)
+                    query.bind(in_2030()).execute(pool).await.map(drop)
                 }
             }
             .unwrap();
@@ -318,7 +373,8 @@ mod tests {
 
         fn batcher(&self) -> Arc<SaveBatcher> {
             let (one, many) = (self.sql.update.clone(), self.sql.update_rows.clone());
-            Arc::new(SaveBatcher::new(self.writer.clone(), one, many))
+            let deadline = Duration::from_secs(5);
+            Arc::new(SaveBatcher::new(self.writer.clone(), one, many, deadline))
         }
 
         /// The row's data as another connection sees it: only what was committed.
@@ -330,6 +386,7 @@ mod tests {
                     let other = sqlx::SqlitePool::connect_with(options).await.unwrap();
                     sqlx::query_scalar(query).bind(key).fetch_one(&other).await
                 }
+                #[cfg(feature = "postgres")]
                 Writer::Postgres(pool) => {
                     let options = (*pool.connect_options()).clone();
                     let other = sqlx::PgPool::connect_with(options).await.unwrap();
@@ -397,20 +454,91 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_writes_the_expiry() {
-        let table = Table::all("expiry").await.remove(0);
-        let batcher = table.batcher();
-        for answer in in_one_batch(&batcher, &[("k1", "a"), ("k2", "b")]).await {
-            assert_eq!(answer.unwrap(), 1);
+        for table in Table::all("expiry").await {
+            let batcher = table.batcher();
+            for answer in in_one_batch(&batcher, &[("k1", "a"), ("k2", "b")]).await {
+                assert_eq!(answer.unwrap(), 1);
+            }
+            let expires = format!(
+                "SELECT expire_date FROM {} WHERE session_key = 'k2'",
+                table.name
+            );
+            let expires = match &table.writer {
+                Writer::Sqlite(pool) => {
+                    let text: String = sqlx::query_scalar(AssertSqlSafe(expires))
+                        .fetch_one(pool)
+                        .await
+                        .unwrap();
+                    crate::dialect::time::sqlite::from_db(text).unwrap()
+                }
+                #[cfg(feature = "postgres")]
+                Writer::Postgres(pool) => sqlx::query_scalar(AssertSqlSafe(expires))
+                    .fetch_one(pool)
+                    .await
+                    .unwrap(),
+            };
+            assert_eq!(expires, in_2031(), "inserted with 2030, saved with 2031");
+            table.drop().await;
         }
-        let Writer::Sqlite(pool) = &table.writer else {
-            unreachable!()
+    }
+
+    /// A batch stuck on a row another transaction holds is ended by the server's lock
+    /// timeout, fails its callers and gives the turn back; nothing of it lands later.
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn a_batch_stuck_on_a_lock_fails_within_its_deadline() {
+        let mut tables = Table::all("stuck").await;
+        let table = tables.pop().unwrap();
+        let Writer::Postgres(pool) = &table.writer else {
+            unreachable!("the last table is PostgreSQL's")
         };
-        let expire: String =
-            sqlx::query_scalar("SELECT expire_date FROM t WHERE session_key = 'k2'")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        assert_eq!(expire, "2031-01-01 00:00:00");
+        let deadline = Duration::from_millis(300);
+        let options = (*pool.connect_options()).clone();
+        let options = options.options(crate::server_timeouts::postgres(deadline));
+        let timed = Writer::Postgres(sqlx::PgPool::connect_with(options).await.unwrap());
+        let (one, many) = (table.sql.update.clone(), table.sql.update_rows.clone());
+        let limit = deadline + Duration::from_secs(1);
+        let batcher = Arc::new(SaveBatcher::new(timed, one, many, limit));
+        let mut locker = pool.begin().await.unwrap();
+        let lock = format!(
+            "SELECT 1 FROM {} WHERE session_key = 'k1' FOR UPDATE",
+            table.name
+        );
+        sqlx::query(AssertSqlSafe(lock))
+            .execute(&mut *locker)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        for answer in in_one_batch(&batcher, &[("k1", "a"), ("k2", "b")]).await {
+            let error = answer.unwrap_err().to_string();
+            assert!(
+                error.contains("due to lock timeout") || error.contains("due to statement timeout"),
+                "{error}"
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        let after = in_one_batch(&batcher, &[("k2", "c")]).await;
+        assert_eq!(
+            after.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [1]
+        );
+        locker.rollback().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            table.data("k1").await,
+            "old",
+            "the server ended the stuck batch"
+        );
+        assert_eq!(
+            table.data("k2").await,
+            "c",
+            "nothing older lands after a newer save"
+        );
+        table.drop().await;
     }
 
     #[tokio::test]

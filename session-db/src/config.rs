@@ -96,8 +96,11 @@ impl DbConfig {
     /// one). Under concurrent requests this is what makes the SQLite and PostgreSQL
     /// engines fast (`README.md`, "Saves committed together"). Its price: one batch runs
     /// at a time, so a session row that another transaction keeps locked holds up every
-    /// save of this store until the deadline, and fails the up to 32 saves of its batch.
-    /// Turn it off if other programs lock session rows for long.
+    /// save of this store until the server's lock timeout ends the batch (the deadline,
+    /// after at most the acquire timeout), and fails the up to 32 saves of that batch.
+    /// Turn it off if other programs lock session rows for long. PostgreSQL saves are
+    /// batched only while the server is told the deadline ([`server_timeouts`](Self::server_timeouts)):
+    /// a batch the store gave up on must not land after a later one.
     pub fn batch_saves(mut self, on: bool) -> Self {
         self.batch_saves = on;
         self

@@ -67,8 +67,8 @@ pub fn validate_table_name(name: &str) -> Result<()> {
 /// Rows deleted per statement by `clear_expired`.
 pub const CLEAR_BATCH: u64 = 1000;
 
-/// Most SQLite saves committed in one statement (three bound values each, far below
-/// SQLite's limit on bound values).
+/// Most saves committed in one statement (SQLite: three bound values each, far below its
+/// limit on bound values).
 pub const MAX_BATCH: usize = 32;
 
 /// Every statement the engine runs, built once for a dialect and table.
@@ -101,9 +101,10 @@ pub struct Statements {
     pub user_keys: Arc<str>,
     /// Forgets one (user, key).
     pub user_remove: Arc<str>,
-    /// SQLite only (empty elsewhere): at `n` from 2 to [`MAX_BATCH`], `update` of `n` rows in
-    /// one statement, bound as (key, data, expire) per row, returning the keys it found; the
-    /// first two are empty.
+    /// At `n` from 2 to [`MAX_BATCH`], `update` of `n` rows in one statement, returning the
+    /// keys it found (the first two are empty; MySQL has none). SQLite binds (key, data,
+    /// expire) per row; PostgreSQL binds three arrays (keys, data, expiries), one statement
+    /// for every `n`.
     #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub update_rows: Vec<Arc<str>>,
 }

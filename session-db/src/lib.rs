@@ -50,7 +50,10 @@
 //!   MySQL. A save whose caller gave up (its deadline passed) before its batch started is
 //!   not written; once started, a batch finishes even if that caller goes. One batch runs at
 //!   a time, so on PostgreSQL a row locked elsewhere for long holds up the store's saves
-//!   until the deadline: [`DbConfig::batch_saves`] turns batching off.
+//!   until the server's lock timeout ends that batch: [`DbConfig::batch_saves`] turns
+//!   batching off. PostgreSQL saves are batched only with server timeouts on (the default),
+//!   so that a batch given up on is ended by the server and never lands after a later one;
+//!   a batch that deadlocks with another process's is written again row by row.
 //! - **Pools connect lazily**, with an acquire timeout (3 s by default): with the server
 //!   down a call fails within the timeout, and works again once the server is back.
 //! - **The pools are not public API.** The cargo feature `bench-internals` exports

@@ -64,18 +64,30 @@ impl DbStore {
         #[cfg(any(feature = "sqlite", feature = "postgres"))]
         let batcher = {
             use crate::batch::{SaveBatcher, Writer};
+            // How long a batch may hold the turn. SQLite's one writer runs the statements it
+            // is sent in order, so a batch given up on still lands before the next. A
+            // PostgreSQL batch given up on could land after a later one, so the server must
+            // end it first (its statement and lock timeouts are the deadline, after at most
+            // the acquire timeout): without server timeouts, PostgreSQL saves are not batched.
             let writer = match &pools {
                 #[cfg(feature = "sqlite")]
-                Pools::Sqlite { writer, .. } => Some(Writer::Sqlite(writer.clone())),
+                Pools::Sqlite { writer, .. } => {
+                    Some((Writer::Sqlite(writer.clone()), config.deadline))
+                }
                 #[cfg(feature = "postgres")]
-                Pools::Postgres { writer, .. } => Some(Writer::Postgres(writer.clone())),
+                Pools::Postgres { writer, .. } if config.server_timeouts => {
+                    let limit = config.acquire_timeout + config.deadline + Duration::from_secs(1);
+                    Some((Writer::Postgres(writer.clone()), limit))
+                }
                 #[allow(unreachable_patterns)]
                 _ => None,
             };
-            writer.filter(|_| config.batch_saves).map(|writer| {
-                let (one, many) = (sql.update.clone(), sql.update_rows.clone());
-                std::sync::Arc::new(SaveBatcher::new(writer, one, many))
-            })
+            writer
+                .filter(|_| config.batch_saves)
+                .map(|(writer, limit)| {
+                    let (one, many) = (sql.update.clone(), sql.update_rows.clone());
+                    std::sync::Arc::new(SaveBatcher::new(writer, one, many, limit))
+                })
         };
         Ok(DbStore {
             pools,
