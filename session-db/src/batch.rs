@@ -51,8 +51,10 @@ pub(crate) enum Writer {
 /// The queue and the turn of one store's writer.
 pub(crate) struct SaveBatcher {
     pool: Writer,
-    /// `updates[n]` updates `n` rows (from 1 to [`MAX_BATCH`]).
-    updates: Vec<Arc<str>>,
+    /// The single-row update (bound `data, expire, key`).
+    one: Arc<str>,
+    /// `many[n]` updates `n` rows, from 2 to [`MAX_BATCH`].
+    many: Vec<Arc<str>>,
     queue: Mutex<Vec<Pending>>,
     turn: Arc<tokio::sync::Mutex<()>>,
     /// How long a batch may take before its callers are told it failed and the turn goes
@@ -81,11 +83,10 @@ impl SaveBatcher {
         many: Vec<Arc<str>>,
         deadline: Duration,
     ) -> Self {
-        let mut updates = many;
-        updates[1] = one;
         SaveBatcher {
             pool,
-            updates,
+            one,
+            many,
             queue: Mutex::new(Vec::new()),
             turn: Arc::new(tokio::sync::Mutex::new(())),
             deadline,
@@ -121,11 +122,11 @@ impl SaveBatcher {
                 // Not answered, not queued, and no batch runs while we hold the turn.
                 return Err(lost());
             }
-            let (sql, rows) = statement(&self.updates, batch);
+            let rows = rows(batch);
             #[cfg(test)]
             self.statements
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let statements = [self.updates[1].clone(), sql];
+            let statements = [self.one.clone(), self.many[rows.len()].clone()];
             let run = run(self.pool.clone(), statements, rows, self.deadline, turn);
             // A batch that panicked dropped its callers' replies: the next round says so.
             let _ = tokio::spawn(run).await;
@@ -141,12 +142,12 @@ impl SaveBatcher {
     }
 }
 
-/// The statement for `batch` and, in its bound order, one save per key (the last queued),
-/// each with the callers it answers.
-fn statement(
-    updates: &[Arc<str>],
-    batch: Vec<Pending>,
-) -> (Arc<str>, Vec<(Pending, Vec<Pending>)>) {
+/// The rows of `batch` in their bound order: one save per key (the last queued), each with
+/// the earlier callers it answers too.
+fn rows(batch: Vec<Pending>) -> Vec<(Pending, Vec<Pending>)> {
+    if batch.len() == 1 {
+        return batch.into_iter().map(|only| (only, Vec::new())).collect();
+    }
     let mut at_key: HashMap<String, usize> = HashMap::with_capacity(batch.len());
     let mut rows: Vec<(Pending, Vec<Pending>)> = Vec::with_capacity(batch.len());
     for pending in batch {
@@ -164,18 +165,19 @@ fn statement(
     // Rows in key order: where PostgreSQL looks the rows up by key (all but small tables),
     // batches from several processes lock them in the same order.
     rows.sort_unstable_by(|(a, _), (b, _)| a.key.cmp(&b.key));
-    (updates[rows.len()].clone(), rows)
+    rows
 }
 
-/// Runs one batch within `deadline`, answers each caller, then gives the turn back.
+/// Runs one batch within `deadline` (with `one` the single-row update and `many` the update
+/// of as many rows as the batch has), answers each caller, then gives the turn back.
 async fn run(
     pool: Writer,
-    [one, sql]: [Arc<str>; 2],
+    [one, many]: [Arc<str>; 2],
     rows: Vec<(Pending, Vec<Pending>)>,
     deadline: Duration,
     _turn: OwnedMutexGuard<()>,
 ) {
-    let updated = match tokio::time::timeout(deadline, write(&pool, &one, sql, &rows)).await {
+    let updated = match tokio::time::timeout(deadline, write(&pool, one, many, &rows)).await {
         Ok(written) => written.map_err(|error| error.to_string()),
         Err(_) => Err(format!("no answer within {deadline:?}")),
     };
@@ -195,23 +197,23 @@ async fn run(
 /// Writes the batch's rows; returns the keys that have a row.
 async fn write(
     pool: &Writer,
-    one: &Arc<str>,
-    sql: Arc<str>,
+    one: Arc<str>,
+    many: Arc<str>,
     rows: &[(Pending, Vec<Pending>)],
 ) -> std::result::Result<Vec<String>, sqlx::Error> {
     match pool {
         #[cfg(feature = "sqlite")]
         Writer::Sqlite(pool) => {
             use crate::dialect::time::sqlite::to_db;
-            let mut query = sqlx::query(AssertSqlSafe(sql));
             if let [(only, _)] = rows {
-                query = query
+                let query = sqlx::query(AssertSqlSafe(one))
                     .bind(&only.data)
                     .bind(to_db(only.expires_at))
                     .bind(&only.key);
                 let done = query.execute(pool).await?;
                 Ok(found_if(done.rows_affected(), only))
             } else {
+                let mut query = sqlx::query(AssertSqlSafe(many));
                 for (pending, _) in rows {
                     query = query
                         .bind(&pending.key)
@@ -223,13 +225,16 @@ async fn write(
         }
         #[cfg(feature = "postgres")]
         Writer::Postgres(pool) => {
+            use crate::dialect::time::postgres::to_db;
             if rows.len() > 1 {
                 let column = |f: fn(&Pending) -> &str| -> Vec<&str> {
                     rows.iter().map(|(pending, _)| f(pending)).collect()
                 };
-                let expires: Vec<DateTime<Utc>> =
-                    rows.iter().map(|(pending, _)| pending.expires_at).collect();
-                let query = sqlx::query(AssertSqlSafe(sql))
+                let expires: Vec<DateTime<Utc>> = rows
+                    .iter()
+                    .map(|(pending, _)| to_db(pending.expires_at))
+                    .collect();
+                let query = sqlx::query(AssertSqlSafe(many))
                     .bind(column(|p| &p.key))
                     .bind(column(|p| &p.data))
                     .bind(expires);
@@ -244,7 +249,7 @@ async fn write(
             for (pending, _) in rows {
                 let query = sqlx::query(AssertSqlSafe(one.clone()))
                     .bind(&pending.data)
-                    .bind(pending.expires_at)
+                    .bind(to_db(pending.expires_at))
                     .bind(&pending.key);
                 let done = query.execute(pool).await?;
                 found.extend(found_if(done.rows_affected(), pending));
