@@ -1,9 +1,13 @@
-//! The pages' HTML: the frame with its stylesheet, and escaping for everything that comes
+//! The pages' HTML: the frame, its stylesheet (served once at `/style.css`, which browsers
+//! cache, so a page carries only its own content), and escaping for everything that comes
 //! from a user or a session.
 
-use axum::response::Html;
+use axum::Router;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
 
-/// The stylesheet of every page: small, inline, no build step.
+/// The stylesheet of every page: small, no build step.
 const STYLE: &str = "\
 body{font:16px/1.5 system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#1d2330;background:#f6f7fb}\
 h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:0 0 .6rem}\
@@ -21,10 +25,25 @@ pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head>\
+         <title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\
          <body>{body}<p><a href=\"/\">home</a></p></body></html>",
         escape(title)
     ))
+}
+
+/// `GET /style.css`, cached by browsers for a day; outside the session layer.
+pub fn routes() -> Router {
+    Router::new().route("/style.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLE,
+    )
 }
 
 /// Escapes text for an HTML element or a quoted attribute value: `&`, `<`, `>`, `"`, `'`.

@@ -21,7 +21,7 @@ pub fn app(sessions: SessionManager) -> session_core::Result<Router> {
 }
 
 /// The demo's routes over `sessions`, whose engine the index page calls `engine`.
-/// `/metrics` (Prometheus) is outside the session layer.
+/// `/metrics` (Prometheus) and `/style.css` are outside the session layer.
 pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Router> {
     let pages = Router::new()
         .route("/", get(views::index))
@@ -43,7 +43,7 @@ pub fn app_on(sessions: SessionManager, engine: &str) -> session_core::Result<Ro
             sessions,
             engine: views::EngineName(engine.into()),
         });
-    Ok(pages.merge(metrics::routes()))
+    Ok(pages.merge(metrics::routes()).merge(html::routes()))
 }
 
 /// What the views extract as axum `State` (router state costs nothing per request, unlike

@@ -36,10 +36,12 @@ const TWO_WEEKS: time::Duration = time::Duration::weeks(2);
 const ENGINES: &str = "bare, tower-memory, tower-moka, tower-redis, tower-postgres, \
                        tower-sqlite, actix-bare, actix-cookie, actix-redis";
 
-/// session-demo's page, byte for byte.
+/// session-demo's page, byte for byte (scripts/peer-bench refuses a run where they differ).
 fn page(visit: i64) -> String {
     format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Visit</title></head>\
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>Visit</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\
          <body><p>Visit count:{visit}</p><p><a href=\"/\">home</a></p></body></html>"
     )
 }
