@@ -127,17 +127,15 @@ impl RedisCache {
         self.timeouts
     }
 
-    async fn run(&self, what: &'static str, cmd: Cmd) -> Result<Value> {
+    fn run(&self, what: &'static str, cmd: Cmd) -> impl Future<Output = Result<Value>> {
         let connection = self.connection.clone();
-        self.timeouts
-            .bound(what, async move {
-                match connection {
-                    Connection::Single(mut c) => cmd.query_async::<Value>(&mut c).await,
-                    Connection::Cluster(mut c) => cmd.query_async::<Value>(&mut c).await,
-                }
-                .map_err(failed(what))
-            })
-            .await
+        self.timeouts.bound(what, async move {
+            match connection {
+                Connection::Single(mut c) => cmd.query_async::<Value>(&mut c).await,
+                Connection::Cluster(mut c) => cmd.query_async::<Value>(&mut c).await,
+            }
+            .map_err(failed(what))
+        })
     }
 
     /// `SET key value PX ttl [NX|XX]`: true when it stored.
@@ -150,8 +148,9 @@ impl RedisCache {
         condition: Option<&str>,
     ) -> Result<bool> {
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(key).arg(value).arg("PX").arg(millis);
+        // Sized up front: the value is the bulk of it, and growing the buffer copies it.
+        let mut cmd = Cmd::with_capacity(6, key.len() + value.len() + 32);
+        cmd.arg("SET").arg(key).arg(value).arg("PX").arg(millis);
         if let Some(condition) = condition {
             cmd.arg(condition);
         }

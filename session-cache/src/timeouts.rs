@@ -82,11 +82,11 @@ impl Timeouts {
     /// Runs `call`, failing with a backend error once [`operation`](Self::operation) has
     /// passed.
     #[allow(dead_code)]
-    pub(crate) async fn bound<T>(
+    pub(crate) fn bound<T>(
         &self,
         what: &'static str,
         call: impl Future<Output = Result<T>>,
-    ) -> Result<T> {
-        session_core::deadline::within(self.operation(), what, call).await
+    ) -> impl Future<Output = Result<T>> {
+        session_core::deadline::within(self.operation(), what, call)
     }
 }

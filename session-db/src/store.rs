@@ -100,12 +100,12 @@ impl DbStore {
     }
 
     /// `call` within the configured deadline.
-    async fn bounded<T>(
+    fn bounded<T>(
         &self,
         what: &'static str,
         call: impl Future<Output = Result<T>>,
-    ) -> Result<T> {
-        session_core::deadline::within(self.deadline, what, call).await
+    ) -> impl Future<Output = Result<T>> {
+        session_core::deadline::within(self.deadline, what, call)
     }
 
     /// Creates the table and its `expire_date` index if they are missing. Idempotent, and
