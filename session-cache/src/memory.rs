@@ -150,6 +150,13 @@ impl<V: Weigh + Clone> Entries<V> {
         None
     }
 
+    /// Whether a live entry is under `key`, without counting as a use (no LRU promotion).
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let shard = self.lock(self.shard_of(key));
+        shard.map.peek(key).is_some_and(|slot| slot.expires > now)
+    }
+
     pub(crate) fn set(&self, key: &str, value: V, ttl: Duration) {
         self.write(key, |_| Some(value), ttl);
     }

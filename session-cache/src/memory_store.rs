@@ -46,7 +46,7 @@ const MIN_TTL: Duration = Duration::from_secs(1);
 pub struct MemoryStore {
     entries: Entries<Stored>,
     /// Stored keys per user id (the per-user index); entries of ended sessions are
-    /// dropped at the user's next login or listing.
+    /// dropped at the user's next login or listing, and by `clear_expired`.
     users: Users,
     ctx: StoreContext,
     /// The current secret's tag, then the fallbacks'.
@@ -192,8 +192,31 @@ impl SessionStore for MemoryStore {
 
     /// Drops the entries whose TTL has passed (the store also drops them as it goes: when
     /// read, and in a sweep every few thousand writes) and returns how many.
+    /// Drops the expired entries, then forgets in the per-user index every key whose
+    /// session is gone (expired, deleted or evicted for room), so the index stays the size
+    /// of the live sessions however many users come and go.
     async fn clear_expired(&self) -> Result<u64> {
-        Ok(self.entries.remove_expired())
+        let removed = self.entries.remove_expired();
+        let indexed: Vec<(String, String)> = self
+            .users()
+            .iter()
+            .flat_map(|(user, keys)| keys.iter().map(|key| (user.clone(), key.clone())))
+            .collect();
+        // Checked without the index's lock, so logins do not wait for the sweep.
+        let gone: Vec<_> = indexed
+            .into_iter()
+            .filter(|(_, key)| !self.entries.contains(key))
+            .collect();
+        let mut users = self.users();
+        for (user, key) in gone {
+            if let Some(keys) = users.get_mut(&user) {
+                keys.remove(&key);
+                if keys.is_empty() {
+                    users.remove(&user);
+                }
+            }
+        }
+        Ok(removed)
     }
 
     fn supports_conflict_detection(&self) -> bool {
@@ -323,6 +346,31 @@ mod tests {
         ));
         assert!(with_fallback.exists(&key).await.unwrap());
         assert!(with_fallback.load(&key).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn clear_expired_forgets_indexed_sessions_that_are_gone() {
+        use session_core::{SessionManager, SessionSettings};
+        let store = MemoryStore::new(StoreContext::new(SessionSettings::new("s").unwrap()));
+        let sessions = SessionManager::build(SessionSettings::new("s").unwrap(), |ctx| {
+            Ok(store.reopen(ctx))
+        })
+        .unwrap();
+        let (gone, kept) = (sessions.session(None), sessions.session(None));
+        gone.login("ada").await.unwrap();
+        kept.login("bob").await.unwrap();
+        let gone_key = gone.session_key().unwrap();
+        // As an eviction for room would: the entry goes, the index is not told.
+        store.entries.delete(gone_key.as_str());
+        assert_eq!(store.index_keys("ada").await.unwrap(), [gone_key]);
+
+        assert_eq!(store.clear_expired().await.unwrap(), 0);
+        assert!(store.index_keys("ada").await.unwrap().is_empty());
+        assert!(!store.users().contains_key("ada"));
+        assert_eq!(
+            store.index_keys("bob").await.unwrap(),
+            [kept.session_key().unwrap()]
+        );
     }
 
     #[test]
