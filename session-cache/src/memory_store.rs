@@ -191,10 +191,10 @@ impl SessionStore for MemoryStore {
     }
 
     /// Drops the entries whose TTL has passed (the store also drops them as it goes: when
-    /// read, and in a sweep every few thousand writes) and returns how many.
-    /// Drops the expired entries, then forgets in the per-user index every key whose
-    /// session is gone (expired, deleted or evicted for room), so the index stays the size
-    /// of the live sessions however many users come and go.
+    /// read, and in a sweep every few thousand writes) and returns how many; then forgets
+    /// in the per-user index every key whose session is gone (expired, deleted or evicted
+    /// for room), so the index stays the size of the live sessions however many users come
+    /// and go.
     async fn clear_expired(&self) -> Result<u64> {
         let removed = self.entries.remove_expired();
         let indexed: Vec<(String, String)> = self
@@ -202,7 +202,7 @@ impl SessionStore for MemoryStore {
             .iter()
             .flat_map(|(user, keys)| keys.iter().map(|key| (user.clone(), key.clone())))
             .collect();
-        // Checked without the index's lock, so logins do not wait for the sweep.
+        // Checked without the index's lock, so logins do not wait for the entry checks.
         let gone: Vec<_> = indexed
             .into_iter()
             .filter(|(_, key)| !self.entries.contains(key))

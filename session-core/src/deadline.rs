@@ -68,6 +68,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_clock_starts_at_the_first_poll() {
+        let call = async {
+            tokio::task::yield_now().await;
+            Ok(7)
+        };
+        let bounded = within(Duration::from_millis(20), "reading", call);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(bounded.await.unwrap(), 7);
+    }
+
+    #[tokio::test]
     async fn answers_what_the_call_answers() {
         let answer = within(Duration::from_secs(1), "reading", async { Ok(7) }).await;
         assert_eq!(answer.unwrap(), 7);
