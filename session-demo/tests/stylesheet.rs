@@ -1,33 +1,20 @@
 //! Pages link `/style.css` instead of carrying the stylesheet, and `/style.css` is served
 //! outside the session layer: cacheable, and no session cookie.
 
-use clap::Parser;
-use session_config::{Config, engine};
+#[allow(dead_code)] // this test needs only `scenario::serve`
+mod scenario;
 
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    config: Config,
-}
+use session_conformance::{Env, ReferenceStore};
+use session_core::SessionManager;
 
 #[tokio::test]
 async fn pages_link_a_cacheable_stylesheet_that_sets_no_cookie() {
-    let args = [
-        "demo",
-        "--secret-key",
-        "stylesheet-test-secret",
-        "--engine",
-        "cache",
-        "--cache-url",
-        "memory",
-    ];
-    let sessions = engine::manager(&Args::try_parse_from(args).unwrap().config)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = session_demo::app(sessions).unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let env = Env::new("demo_stylesheet");
+    let sessions = SessionManager::build(env.context(), |ctx| {
+        Ok(ReferenceStore::open(env.namespace(), ctx))
+    })
+    .unwrap();
+    let addr = scenario::serve(sessions).await;
     let client = reqwest::Client::new();
 
     let page = client
