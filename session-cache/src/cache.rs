@@ -166,6 +166,26 @@ fn no_sets() -> session_core::Error {
 /// A call's boxed future, as `#[async_trait]` methods return it.
 type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
+/// `set`, `add` and `replace` of [`Cache for Arc<C>`](Cache), forwarded as they are.
+macro_rules! forward_writes {
+    ($($name:ident -> $out:ty),*) => {$(
+        fn $name<'a, 'k, 'v, 'async_trait>(
+            &'a self,
+            key: &'k str,
+            value: &'v str,
+            ttl: Duration,
+        ) -> Call<'async_trait, $out>
+        where
+            'a: 'async_trait,
+            'k: 'async_trait,
+            'v: 'async_trait,
+            Self: 'async_trait,
+        {
+            (**self).$name(key, value, ttl)
+        }
+    )*};
+}
+
 /// The hot calls hand back the inner cache's own boxed future rather than boxing a
 /// future that awaits it: one allocation per call instead of two.
 #[async_trait]
@@ -199,50 +219,7 @@ impl<C: Cache + ?Sized> Cache for Arc<C> {
         (**self).get_versioned(key).await
     }
 
-    fn set<'a, 'k, 'v, 'async_trait>(
-        &'a self,
-        key: &'k str,
-        value: &'v str,
-        ttl: Duration,
-    ) -> Call<'async_trait, ()>
-    where
-        'a: 'async_trait,
-        'k: 'async_trait,
-        'v: 'async_trait,
-        Self: 'async_trait,
-    {
-        (**self).set(key, value, ttl)
-    }
-
-    fn add<'a, 'k, 'v, 'async_trait>(
-        &'a self,
-        key: &'k str,
-        value: &'v str,
-        ttl: Duration,
-    ) -> Call<'async_trait, bool>
-    where
-        'a: 'async_trait,
-        'k: 'async_trait,
-        'v: 'async_trait,
-        Self: 'async_trait,
-    {
-        (**self).add(key, value, ttl)
-    }
-
-    fn replace<'a, 'k, 'v, 'async_trait>(
-        &'a self,
-        key: &'k str,
-        value: &'v str,
-        ttl: Duration,
-    ) -> Call<'async_trait, bool>
-    where
-        'a: 'async_trait,
-        'k: 'async_trait,
-        'v: 'async_trait,
-        Self: 'async_trait,
-    {
-        (**self).replace(key, value, ttl)
-    }
+    forward_writes!(set -> (), add -> bool, replace -> bool);
 
     fn delete<'a, 'k, 'async_trait>(&'a self, key: &'k str) -> Call<'async_trait, ()>
     where
