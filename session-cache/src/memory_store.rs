@@ -197,25 +197,11 @@ impl SessionStore for MemoryStore {
     /// and go.
     async fn clear_expired(&self) -> Result<u64> {
         let removed = self.entries.remove_expired();
-        let indexed: Vec<(String, String)> = self
-            .users()
-            .iter()
-            .flat_map(|(user, keys)| keys.iter().map(|key| (user.clone(), key.clone())))
-            .collect();
-        // Checked without the index's lock, so logins do not wait for the entry checks.
-        let gone: Vec<_> = indexed
-            .into_iter()
-            .filter(|(_, key)| !self.entries.contains(key))
-            .collect();
-        let mut users = self.users();
-        for (user, key) in gone {
-            if let Some(keys) = users.get_mut(&user) {
-                keys.remove(&key);
-                if keys.is_empty() {
-                    users.remove(&user);
-                }
-            }
-        }
+        // The index's lock, then each key's shard lock: nothing takes them the other way.
+        self.users().retain(|_, keys| {
+            keys.retain(|key| self.entries.contains(key));
+            !keys.is_empty()
+        });
         Ok(removed)
     }
 
