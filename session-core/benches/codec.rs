@@ -90,7 +90,20 @@ fn stages(c: &mut Criterion) {
     let signed = signer.sign(&payload_text, now);
     let mut group = c.benchmark_group("stages_2048");
     group.bench_function("json_write", |b| {
-        b.iter(|| signing::pyjson::to_vec(&data).unwrap())
+        let mut out = Vec::new();
+        b.iter(|| {
+            out.clear();
+            signing::pyjson::write_object(&mut out, &data);
+            out.len()
+        })
+    });
+    group.bench_function("json_write_serde", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            out.clear();
+            signing::pyjson::write(&mut out, &data).unwrap();
+            out.len()
+        })
     });
     group.bench_function("json_read", |b| {
         b.iter(|| signing::pyjson::from_slice(&json).unwrap())

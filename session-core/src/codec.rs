@@ -94,7 +94,12 @@ impl SessionCodec {
 
     /// Signs `data` as of `now`, compressing when that is shorter.
     pub fn encode(&self, data: &SessionData, now: DateTime<Utc>) -> Result<String> {
-        Ok(signing::dumps(data, &self.signer, self.compression, now)?)
+        Ok(signing::dumps_object(
+            data,
+            &self.signer,
+            self.compression,
+            now,
+        ))
     }
 
     /// Verifies and decodes; any failure is "no session" and is logged (rate-limited,

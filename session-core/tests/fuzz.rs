@@ -399,6 +399,18 @@ proptest! {
         prop_assert_eq!(pyjson::from_slice(&bytes).unwrap(), value);
     }
 
+    /// The writer without serde writes the serde writer's bytes, for any value and any
+    /// session data.
+    #[test]
+    fn pyjson_direct_writer_is_the_serde_writer(value in json_value(), object in json_object()) {
+        let mut direct = Vec::new();
+        pyjson::write_value(&mut direct, &value);
+        prop_assert_eq!(String::from_utf8(direct), String::from_utf8(pyjson::to_vec(&value).unwrap()));
+        let mut direct = Vec::new();
+        pyjson::write_object(&mut direct, &object);
+        prop_assert_eq!(String::from_utf8(direct), String::from_utf8(pyjson::to_vec(&object).unwrap()));
+    }
+
     /// Base62 timestamps: every i64 round-trips, arbitrary text never panics.
     #[test]
     fn base62_round_trips_and_never_panics(

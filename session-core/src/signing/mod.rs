@@ -33,6 +33,7 @@ mod scratch;
 pub use compress::{Compression, FAST_MIN_LEN};
 
 use std::cell::Cell;
+use std::convert::Infallible;
 
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
@@ -40,6 +41,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -221,9 +223,34 @@ pub fn dumps<T: Serialize + ?Sized>(
     compression: Compression,
     now: DateTime<Utc>,
 ) -> serde_json::Result<String> {
+    signed_json(signer, compression, now, |json| pyjson::write(json, obj))
+}
+
+/// [`dumps`] of a JSON object such as session data: the same bytes, written without serde
+/// ([`pyjson::write_object`]), and no error to report.
+pub fn dumps_object(
+    object: &Map<String, Value>,
+    signer: &TimestampSigner,
+    compression: Compression,
+    now: DateTime<Utc>,
+) -> String {
+    let written = signed_json(signer, compression, now, |json| {
+        pyjson::write_object(json, object);
+        Ok::<_, Infallible>(())
+    });
+    written.unwrap_or_else(|never| match never {})
+}
+
+/// Signs, as of `now`, the payload of the JSON that `write` appends to an empty buffer.
+fn signed_json<E>(
+    signer: &TimestampSigner,
+    compression: Compression,
+    now: DateTime<Utc>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<String, E> {
     scratch::with(&JSON, |json| {
         json.clear();
-        pyjson::write(json, obj)?;
+        write(json)?;
         let mut signed = payload(json, compression, TIMESTAMP_AND_SIGNATURE_LEN);
         signer.sign_in_place(&mut signed, now);
         Ok(signed)

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::de::{Deserializer as _, MapAccess, Visitor};
-use serde_json::Value;
 use serde_json::ser::Formatter;
+use serde_json::{Map, Number, Value};
 
 /// Serializes `value` as Django's `JSONSerializer` would.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
@@ -20,6 +20,96 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
 pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, PythonFormatter);
     value.serialize(&mut serializer)
+}
+
+/// Appends `object` as Django's `JSONSerializer` would write it to `out`: the bytes of
+/// [`write`], without serde's per-character escaping loop (a third of the time on session data).
+pub fn write_object(out: &mut Vec<u8>, object: &Map<String, Value>) {
+    out.push(b'{');
+    for (at, (key, value)) in object.iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        write_value(out, value);
+    }
+    out.push(b'}');
+}
+
+/// [`write_object`] for any JSON value.
+pub fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(number) => write_number(out, number),
+        Value::String(text) => write_str(out, text),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (at, item) in items.iter().enumerate() {
+                if at > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(object) => write_object(out, object),
+    }
+}
+
+fn write_number(out: &mut Vec<u8>, number: &Number) {
+    if let Some(n) = number.as_u64() {
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    } else if let Some(n) = number.as_i64() {
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    } else {
+        let float = number.as_f64().expect("a JSON number is an integer or a float");
+        out.extend_from_slice(python_float_repr(float).as_bytes());
+    }
+}
+
+/// A JSON string with Python's `ensure_ascii` escapes.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    if is_plain(text.as_bytes()) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        write_escaped(out, text);
+    }
+    out.push(b'"');
+}
+
+/// True when no byte needs an escape. Checked a chunk at a time without early exit inside a
+/// chunk, which the compiler turns into vector compares.
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes.chunks(16).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |plain, &b| plain & (b' '..0x7f).contains(&b) & (b != b'"') & (b != b'\\'))
+    })
+}
+
+fn write_escaped(out: &mut Vec<u8>, text: &str) {
+    for ch in text.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            ' '..='~' => out.push(ch as u8),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    write!(out, "\\u{unit:04x}").expect("writing to a Vec cannot fail");
+                }
+            }
+        }
+    }
 }
 
 /// Parses bytes as Django's `JSONSerializer.loads` does: the bytes are read as latin-1.
@@ -178,6 +268,27 @@ mod tests {
             dumps(json!(["\u{7f}", "\n\r\t\u{8}\u{c}", "\u{1}", "\"\\/"])),
             r#"["\u007f","\n\r\t\b\f","\u0001","\"\\/"]"#
         );
+    }
+
+    #[test]
+    fn the_direct_writer_writes_what_serde_writes() {
+        let values = [
+            json!({"name": "café ☕ 😀", "ctl": "\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}\"\\/"}),
+            json!([1.5, -0.0, 1e16, 1.5e-5, 0, -1, u64::MAX, i64::MIN, null, true, false]),
+            json!({"": {}, "a": [], "b": [[{}]], "plain sixteen b.": "x".repeat(33)}),
+            json!("\u{10ffff}"),
+        ];
+        for value in values {
+            let mut direct = Vec::new();
+            write_value(&mut direct, &value);
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                String::from_utf8(to_vec(&value).unwrap()).unwrap()
+            );
+        }
+        let mut object = Vec::new();
+        write_object(&mut object, json!({"z": 1, "a": "\u{e9}"}).as_object().unwrap());
+        assert_eq!(object, br#"{"z":1,"a":"\u00e9"}"#);
     }
 
     #[test]
