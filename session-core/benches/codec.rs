@@ -1,5 +1,6 @@
 //! Encode and decode of stored sessions and signed cookies at 200 B, 2 KiB and 16 KiB, in
-//! the default fast mode and (`*_exact`) in Django's byte-exact mode.
+//! the default fast mode, uncompressed (`round_trip_off`) and (`*_exact`) in Django's
+//! byte-exact mode.
 
 use chrono::Utc;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -40,6 +41,7 @@ fn codec(c: &mut Criterion) {
         .unwrap();
     let stored = SessionCodec::new(&secrets);
     let exact = stored.clone().byte_exact();
+    let plain = stored.clone().with_compression(Compression::Off);
     let cookie = TimestampSigner::new("django.contrib.sessions.backends.signed_cookies", &secrets);
     let now = Utc::now();
     let mut group = c.benchmark_group("codec");
@@ -58,11 +60,16 @@ fn codec(c: &mut Criterion) {
             b.iter(|| stored.decode(&stored.encode(data, now).unwrap()).unwrap())
         });
         group.bench_with_input(
+            BenchmarkId::new("round_trip_off", size),
+            &data,
+            |b, data| b.iter(|| plain.decode(&plain.encode(data, now).unwrap()).unwrap()),
+        );
+        group.bench_with_input(
             BenchmarkId::new("cookie_round_trip", size),
             &data,
             |b, data| {
                 b.iter(|| {
-                    let value = signing::dumps(data, &cookie, Compression::Fast, now).unwrap();
+                    let value = signing::dumps_object(data, &cookie, Compression::Fast, now);
                     signing::loads(&value, &cookie, Some(1_209_600.0), now).unwrap()
                 })
             },

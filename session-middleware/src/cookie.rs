@@ -15,19 +15,33 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     let value = headers
         .get_all(COOKIE)
         .iter()
-        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
-        .filter_map(|chunk| {
-            let (key, value) = match chunk.iter().position(|&b| b == b'=') {
-                Some(eq) => (&chunk[..eq], &chunk[eq + 1..]),
-                None => (&b""[..], chunk),
-            };
-            (key.trim_ascii() == name.as_bytes()).then_some(value)
-        })
-        .next_back()?;
-    let value = std::str::from_utf8(value.trim_ascii())
-        .ok()
-        .filter(|v| v.is_ascii())?;
+        .rev()
+        .find_map(|line| last_in_line(line.as_bytes(), name.as_bytes()))?
+        .trim_ascii();
+    if !value.is_ascii() {
+        return None;
+    }
+    let value = std::str::from_utf8(value).expect("ASCII is UTF-8");
     Some(unquote(value).to_owned())
+}
+
+/// The value of the last `name=value` pair of one `Cookie` line (a pair without `=` has an
+/// empty name). Pairs are found from the end with `memrchr`, as a session cookie is read on
+/// every request.
+fn last_in_line<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let mut end = line.len();
+    loop {
+        let start = memchr::memrchr(b';', &line[..end]).map_or(0, |semicolon| semicolon + 1);
+        let pair = &line[start..end];
+        let (key, value) = match memchr::memchr(b'=', pair) {
+            Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+            None => (&b""[..], pair),
+        };
+        if key.trim_ascii() == name {
+            return Some(value);
+        }
+        end = start.checked_sub(1)?;
+    }
 }
 
 fn unquote(value: &str) -> &str {

@@ -21,6 +21,28 @@ fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     value
 }
 
+/// The reader in its plainest form: every `;`-separated pair of every line, in order, the
+/// last one named `name` wins; its value must be ASCII.
+fn model_read(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers
+        .get_all(COOKIE)
+        .iter()
+        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
+        .filter_map(|pair| {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                None => (&b""[..], pair),
+            };
+            (key.trim_ascii() == name.as_bytes()).then_some(value)
+        })
+        .last()?;
+    let value = std::str::from_utf8(value.trim_ascii())
+        .ok()
+        .filter(|v| v.is_ascii())?;
+    let unquoted = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+    Some(unquoted.unwrap_or(value).to_owned())
+}
+
 /// Header bytes: anything, and text made of the characters that matter to the parser.
 fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -44,6 +66,7 @@ proptest! {
                 headers.append(COOKIE, value);
             }
         }
+        prop_assert_eq!(read(&headers, &name), model_read(&headers, &name));
         if let Some(value) = read(&headers, &name) {
             // Compared as bytes: the header is read as bytes, so a line with another
             // cookie's non-ASCII byte still holds this one.

@@ -65,7 +65,9 @@ fn write_number(out: &mut Vec<u8>, number: &Number) {
     } else if let Some(n) = number.as_i64() {
         out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     } else {
-        let float = number.as_f64().expect("a JSON number is an integer or a float");
+        let float = number
+            .as_f64()
+            .expect("a JSON number is an integer or a float");
         out.extend_from_slice(python_float_repr(float).as_bytes());
     }
 }
@@ -85,9 +87,9 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
 /// chunk, which the compiler turns into vector compares.
 fn is_plain(bytes: &[u8]) -> bool {
     bytes.chunks(16).all(|chunk| {
-        chunk
-            .iter()
-            .fold(true, |plain, &b| plain & (b' '..0x7f).contains(&b) & (b != b'"') & (b != b'\\'))
+        chunk.iter().fold(true, |plain, &b| {
+            plain & (b' '..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
+        })
     })
 }
 
@@ -274,7 +276,19 @@ mod tests {
     fn the_direct_writer_writes_what_serde_writes() {
         let values = [
             json!({"name": "café ☕ 😀", "ctl": "\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}\"\\/"}),
-            json!([1.5, -0.0, 1e16, 1.5e-5, 0, -1, u64::MAX, i64::MIN, null, true, false]),
+            json!([
+                1.5,
+                -0.0,
+                1e16,
+                1.5e-5,
+                0,
+                -1,
+                u64::MAX,
+                i64::MIN,
+                null,
+                true,
+                false
+            ]),
             json!({"": {}, "a": [], "b": [[{}]], "plain sixteen b.": "x".repeat(33)}),
             json!("\u{10ffff}"),
         ];
@@ -287,7 +301,10 @@ mod tests {
             );
         }
         let mut object = Vec::new();
-        write_object(&mut object, json!({"z": 1, "a": "\u{e9}"}).as_object().unwrap());
+        write_object(
+            &mut object,
+            json!({"z": 1, "a": "\u{e9}"}).as_object().unwrap(),
+        );
         assert_eq!(object, br#"{"z":1,"a":"\u00e9"}"#);
     }
 
