@@ -35,7 +35,8 @@ fn model_read(headers: &HeaderMap, name: &str) -> Option<String> {
             };
             (key.trim_ascii() == name.as_bytes()).then_some(value)
         })
-        .last()?;
+        .collect::<Vec<_>>()
+        .pop()?;
     let value = std::str::from_utf8(value.trim_ascii())
         .ok()
         .filter(|v| v.is_ascii())?;
