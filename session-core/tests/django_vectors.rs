@@ -1,10 +1,11 @@
 //! Every value in `testdata/django/vectors.json` (written by a real Django 5.2) reproduced
 //! byte for byte at its pinned time in the exact mode (`Compression::DjangoExact`), read
 //! back after a round trip through the default fast mode, and every tampered value rejected.
+//! Floats are checked against CPython's `json.dumps` (`testdata/python/float_repr.json`).
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
-use session_core::signing::{self, Compression, TimestampSigner};
+use session_core::signing::{self, Compression, TimestampSigner, pyjson};
 use session_core::{Secrets, SessionCodec};
 
 const COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -302,5 +303,28 @@ fn django_files_decode_to_records_with_their_expiry() {
         } else if record.data().contains_key("_session_expiry") {
             assert!(!record.is_expired(now), "{}", file["file_name"]);
         }
+    }
+}
+
+/// Floats as Python's `json.dumps` writes them (`testdata/python/float_repr.json`, made by
+/// CPython): random doubles, and values halfway between two shortest digit strings, where
+/// Python rounds to even.
+#[test]
+fn floats_are_written_as_python_writes_them() {
+    let file: Value = serde_json::from_str(include_str!("../../testdata/python/float_repr.json"))
+        .expect("the float file is JSON");
+    let cases = file["cases"].as_array().unwrap();
+    assert!(cases.len() > 3000);
+    for case in cases {
+        let value = f64::from_bits(case[0].as_u64().unwrap());
+        let python = case[1].as_str().unwrap();
+        let number = Value::from(value);
+        assert_eq!(
+            String::from_utf8(pyjson::to_vec(&number).unwrap()).unwrap(),
+            python
+        );
+        let mut direct = Vec::new();
+        pyjson::write_value(&mut direct, &number);
+        assert_eq!(String::from_utf8(direct).unwrap(), python);
     }
 }

@@ -1,6 +1,10 @@
 //! JSON exactly as Python's `json.dumps(obj, separators=(",", ":"))` writes it, which is what
 //! Django signs: pure ASCII, `\uXXXX` escapes in lowercase hex (surrogate pairs beyond the BMP,
 //! DEL included), floats in Python's `repr`.
+//!
+//! Integers are written from serde_json's `u64`/`i64`: with serde_json's
+//! `arbitrary_precision` feature (off in this workspace) a larger integer would be written as
+//! a float by [`write_object`], and as its digits by [`write`].
 
 use std::io::{self, Write};
 
@@ -78,7 +82,7 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     if is_plain(text.as_bytes()) {
         out.extend_from_slice(text.as_bytes());
     } else {
-        write_escaped(out, text);
+        write_escaped(out, text).expect("writing to a Vec cannot fail");
     }
     out.push(b'"');
 }
@@ -88,30 +92,45 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
 fn is_plain(bytes: &[u8]) -> bool {
     bytes.chunks(16).all(|chunk| {
         chunk.iter().fold(true, |plain, &b| {
-            plain & (b' '..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
+            plain & printable(b) & (b != b'"') & (b != b'\\')
         })
     })
 }
 
-fn write_escaped(out: &mut Vec<u8>, text: &str) {
-    for ch in text.chars() {
-        match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            ' '..='~' => out.push(ch as u8),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in ch.encode_utf16(&mut units) {
-                    write!(out, "\\u{unit:04x}").expect("writing to a Vec cannot fail");
-                }
+/// Printable ASCII, the only characters Python's `ensure_ascii` writes as they are.
+fn printable(b: u8) -> bool {
+    (b' '..0x7f).contains(&b)
+}
+
+/// `text` with Python's escapes: the short ones, and `\uXXXX` in lowercase hex (surrogate
+/// pairs beyond the BMP) for every other character that is not printable ASCII. Runs of
+/// plain characters are copied whole.
+fn write_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Result<()> {
+    let mut plain_from = 0;
+    for (at, ch) in text.char_indices() {
+        let short: &[u8] = match ch {
+            '"' => b"\\\"",
+            '\\' => b"\\\\",
+            '\n' => b"\\n",
+            '\r' => b"\\r",
+            '\t' => b"\\t",
+            '\u{8}' => b"\\b",
+            '\u{c}' => b"\\f",
+            _ if u8::try_from(ch).is_ok_and(printable) => continue,
+            _ => b"",
+        };
+        writer.write_all(&text.as_bytes()[plain_from..at])?;
+        if short.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
             }
+        } else {
+            writer.write_all(short)?;
         }
+        plain_from = at + ch.len_utf8();
     }
+    writer.write_all(&text.as_bytes()[plain_from..])
 }
 
 /// Parses bytes as Django's `JSONSerializer.loads` does: the bytes are read as latin-1.
@@ -173,22 +192,10 @@ impl Formatter for PythonFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         // serde_json has already escaped the control characters, quotes and backslashes.
-        if fragment.bytes().all(|b| b < 0x7f) {
+        if is_plain(fragment.as_bytes()) {
             return writer.write_all(fragment.as_bytes());
         }
-        let mut plain_from = 0;
-        for (at, ch) in fragment.char_indices() {
-            if (' '..'\u{7f}').contains(&ch) {
-                continue;
-            }
-            writer.write_all(&fragment.as_bytes()[plain_from..at])?;
-            let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
-            }
-            plain_from = at + ch.len_utf8();
-        }
-        writer.write_all(&fragment.as_bytes()[plain_from..])
+        write_escaped(writer, fragment)
     }
 }
 
@@ -201,12 +208,28 @@ fn python_float_repr(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
-    // Rust's `{:e}` gives the shortest digits that round-trip, like Python's repr.
-    let sci = format!("{:e}", value.abs());
-    let (mantissa, exponent) = sci.split_once('e').expect("{:e} always has an exponent");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let exponent: i32 = exponent.parse().expect("{:e} exponent is an integer");
-    let point = exponent + 1;
+    // Ryū gives the shortest digits that round-trip and, between two as short and as
+    // close, the even one, like Python's repr (Rust's `{:e}` rounds such ties up).
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value.abs());
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse().expect("an integer exponent")),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let leading_zeros = all.bytes().take_while(|b| *b == b'0').count();
+    let digits = match all[leading_zeros..].trim_end_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
+    // How many digits come before the decimal point (zero is "0" with one).
+    let point = if digits == "0" {
+        1
+    } else {
+        int.len() as i32 + exponent - leading_zeros as i32
+    };
+    let exponent = point - 1;
     let sign = if value.is_sign_negative() { "-" } else { "" };
     let len = digits.len() as i32;
     let body = if !(-4 < point && point <= 16) {
@@ -254,6 +277,17 @@ mod tests {
             (1e100, "1e+100"),
             (2.5e-300, "2.5e-300"),
             (12345.678, "12345.678"),
+            // Ties between two shortest candidates go to the even digit, as in Python.
+            (169049776667269.125, "169049776667269.12"),
+            (1127236224440541.25, "1127236224440541.2"),
+            (123456789.125, "123456789.125"),
+            (1234567890123456.8, "1234567890123456.8"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (2.5e-7, "2.5e-07"),
+            (1e22, "1e+22"),
+            (0.0, "0.0"),
+            (100.0, "100.0"),
         ];
         for (value, repr) in cases {
             assert_eq!(python_float_repr(value), repr, "{value}");
