@@ -58,7 +58,7 @@ impl EncryptedCodec {
     /// A fresh value: a new random nonce every time, so equal data never gives equal values.
     pub(crate) fn seal(&self, data: &SessionData, now: DateTime<Utc>) -> Result<String> {
         let mut plaintext = now.timestamp().to_be_bytes().to_vec();
-        plaintext.extend(pyjson::to_vec(data)?);
+        pyjson::write_object(&mut plaintext, data);
         let mut nonce = [0u8; NONCE_LEN];
         OsRng
             .try_fill_bytes(&mut nonce)

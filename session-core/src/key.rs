@@ -260,7 +260,7 @@ mod tests {
             let server = b.is_ascii_lowercase() || b.is_ascii_digit();
             assert_eq!(server_key_byte(b), server, "{b:#x}");
         }
-        let long = format!("{}/{}", "a".repeat(70), "b".repeat(9));
+        let long = format!("{}/{}/b", "a".repeat(70), "b".repeat(9));
         assert_eq!(
             SessionKey::parse_signed_value(&long),
             Err(InvalidKey::BadCharacter { position: 70 })

@@ -485,6 +485,7 @@ proptest! {
             Err(InvalidKey::BadCharacter { position }) => {
                 prop_assert!(!expect_signed);
                 prop_assert!(!signed(raw.as_bytes()[position]));
+                prop_assert!(raw.as_bytes()[..position].iter().all(|&b| signed(b)), "not the first bad byte");
             }
             Err(_) => prop_assert!(!expect_signed, "refused {raw:?}"),
         }

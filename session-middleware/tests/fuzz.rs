@@ -1,5 +1,6 @@
 //! Property-based fuzzing of the `Cookie` header parser (`cookie::read`) over arbitrary
-//! header bytes, against a model of Django's `parse_cookie` for well-formed headers.
+//! header bytes, against the reader's plain model (`model_read`) on any bytes and a model of
+//! Django's `parse_cookie` for well-formed headers.
 //!
 //! Every property runs `PROPTEST_CASES` cases (256 unless set); `scripts/test` runs this
 //! file again in release mode with a large count.
@@ -54,8 +55,8 @@ fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    /// Any bytes in any number of `Cookie` headers: no panic, and what is found is in
-    /// the headers.
+    /// Any bytes in any number of `Cookie` headers: no panic, the same answer as the plain
+    /// model, and what is found is in the headers.
     #[test]
     fn arbitrary_headers_never_panic(
         lines in prop::collection::vec(header_bytes(), 0..4),

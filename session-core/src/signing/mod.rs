@@ -234,11 +234,11 @@ pub fn dumps_object(
     compression: Compression,
     now: DateTime<Utc>,
 ) -> String {
-    let written = signed_json(signer, compression, now, |json| {
+    let Ok(signed) = signed_json(signer, compression, now, |json| {
         pyjson::write_object(json, object);
         Ok::<_, Infallible>(())
     });
-    written.unwrap_or_else(|never| match never {})
+    signed
 }
 
 /// Signs, as of `now`, the payload of the JSON that `write` appends to an empty buffer.
