@@ -307,24 +307,22 @@ fn django_files_decode_to_records_with_their_expiry() {
 }
 
 /// Floats as Python's `json.dumps` writes them (`testdata/python/float_repr.json`, made by
-/// CPython): random doubles, and values halfway between two shortest digit strings, where
-/// Python rounds to even.
+/// CPython with `float_repr.py`): random doubles, and 500 values exactly halfway between two
+/// shortest digit strings, where Python rounds to the even one and rounding up would not.
 #[test]
 fn floats_are_written_as_python_writes_them() {
     let file: Value = serde_json::from_str(include_str!("../../testdata/python/float_repr.json"))
         .expect("the float file is JSON");
     let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() > 3000);
+    assert!(cases.len() > 2000);
     for case in cases {
         let value = f64::from_bits(case[0].as_u64().unwrap());
         let python = case[1].as_str().unwrap();
         let number = Value::from(value);
-        assert_eq!(
-            String::from_utf8(pyjson::to_vec(&number).unwrap()).unwrap(),
-            python
-        );
+        let serde = String::from_utf8(pyjson::to_vec(&number).unwrap()).unwrap();
+        assert_eq!(serde, python, "bits {}", case[0]);
         let mut direct = Vec::new();
         pyjson::write_value(&mut direct, &number);
-        assert_eq!(String::from_utf8(direct).unwrap(), python);
+        assert_eq!(String::from_utf8(direct).unwrap(), python, "bits {}", case[0]);
     }
 }

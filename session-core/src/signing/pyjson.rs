@@ -2,9 +2,10 @@
 //! Django signs: pure ASCII, `\uXXXX` escapes in lowercase hex (surrogate pairs beyond the BMP,
 //! DEL included), floats in Python's `repr`.
 //!
-//! Integers are written from serde_json's `u64`/`i64`: with serde_json's
-//! `arbitrary_precision` feature (off in this workspace) a larger integer would be written as
-//! a float by [`write_object`], and as its digits by [`write`].
+//! [`write_object`] reads numbers as serde_json's `u64`, `i64` or `f64`. With serde_json's
+//! `arbitrary_precision` feature (off in this workspace) numbers keep their text, which
+//! [`write`] would copy as it is (a float not in Python's spelling, an integer beyond 64 bits
+//! in full) and [`write_object`] would not.
 
 use std::io::{self, Write};
 
