@@ -323,6 +323,11 @@ fn floats_are_written_as_python_writes_them() {
         assert_eq!(serde, python, "bits {}", case[0]);
         let mut direct = Vec::new();
         pyjson::write_value(&mut direct, &number);
-        assert_eq!(String::from_utf8(direct).unwrap(), python, "bits {}", case[0]);
+        assert_eq!(
+            String::from_utf8(direct).unwrap(),
+            python,
+            "bits {}",
+            case[0]
+        );
     }
 }
