@@ -1,5 +1,7 @@
 //! The session cookie, read and written exactly as Django does.
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderValue};
@@ -140,9 +142,25 @@ pub fn http_date(at: DateTime<Utc>) -> String {
     out
 }
 
-/// [`http_date`] into `out`, without chrono's format-string interpreter (it was a visible
-/// share of a request's CPU time). Years are 1 to 9999, four digits as in `%Y`.
+/// [`http_date`] into `out`. Every response in the same second carries the same date, so
+/// each thread keeps the last one it wrote.
 fn write_http_date(out: &mut String, at: DateTime<Utc>) {
+    thread_local! {
+        static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with_borrow_mut(|(second, text)| {
+        if *second != at.timestamp() {
+            text.clear();
+            format_http_date(text, at);
+            *second = at.timestamp();
+        }
+        out.push_str(text);
+    });
+}
+
+/// `Wdy, DD Mon YYYY HH:MM:SS GMT` without chrono's format-string interpreter (it was a
+/// visible share of a request's CPU time). Years are 1 to 9999, four digits as in `%Y`.
+fn format_http_date(out: &mut String, at: DateTime<Utc>) {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -243,6 +261,20 @@ mod tests {
             read(&raw_headers(&[b"sessionid=ab\xff"]), "sessionid"),
             None
         );
+    }
+
+    #[test]
+    fn the_date_kept_from_the_last_response_is_only_reused_within_its_second() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 59, 59).unwrap();
+        assert_eq!(http_date(at), "Sun, 06 Dec 2026 09:59:59 GMT");
+        let later_that_second = at + chrono::TimeDelta::milliseconds(999);
+        assert_eq!(
+            http_date(later_that_second),
+            "Sun, 06 Dec 2026 09:59:59 GMT"
+        );
+        let next = at + chrono::TimeDelta::seconds(1);
+        assert_eq!(http_date(next), "Sun, 06 Dec 2026 10:00:00 GMT");
+        assert_eq!(http_date(at), "Sun, 06 Dec 2026 09:59:59 GMT");
     }
 
     #[test]

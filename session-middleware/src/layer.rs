@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::{Request, Response, StatusCode};
-use session_core::{Error, Session, SessionManager};
+use session_core::{Error, ExpiryArgs, Session, SessionManager};
 use tower::{Layer, Service};
 
 use crate::{cookie, vary};
@@ -186,7 +186,11 @@ async fn finish<B>(
         let lifetime = if session.get_expire_at_browser_close().await? {
             None
         } else {
-            let max_age = session.get_expiry_age().await?;
+            let from_now = ExpiryArgs {
+                modification: Some(now),
+                ..ExpiryArgs::default()
+            };
+            let max_age = session.get_expiry_age_with(from_now).await?;
             Some(cookie::Lifetime::from_now(now, max_age))
         };
         empty = session.is_empty();
