@@ -115,6 +115,9 @@ fn stages(c: &mut Criterion) {
     group.bench_function("json_read", |b| {
         b.iter(|| signing::pyjson::from_slice(&json).unwrap())
     });
+    group.bench_function("json_index", |b| {
+        b.iter(|| index::top_level(std::str::from_utf8(&json).unwrap()).unwrap())
+    });
     group.bench_function("compress_base64", |b| {
         b.iter(|| signing::encode_payload(&json, Compression::Fast))
     });
@@ -129,6 +132,91 @@ fn stages(c: &mut Criterion) {
         b.iter(|| signer.unsign(&signed, None, now).unwrap())
     });
     group.finish();
+}
+
+/// The floor of reading session data without building `serde_json::Map`: the text checked as
+/// serde_json checks it (every number parsed, every string's escapes and UTF-8), and each
+/// top-level key and where its value starts, without building a value or a key. A session
+/// type decoded lazily, value by value, could not read faster than this.
+mod index {
+    use std::borrow::Cow;
+
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    pub fn top_level(text: &str) -> serde_json::Result<Vec<(Cow<'_, str>, usize)>> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let keys = deserializer.deserialize_map(TopLevel(text))?;
+        deserializer.end()?;
+        Ok(keys)
+    }
+
+    struct TopLevel<'a>(&'a str);
+
+    impl<'de> Visitor<'de> for TopLevel<'de> {
+        type Value = Vec<(Cow<'de, str>, usize)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                let at = match &key {
+                    Cow::Borrowed(k) => k.as_ptr() as usize - self.0.as_ptr() as usize + k.len(),
+                    Cow::Owned(_) => usize::MAX,
+                };
+                map.next_value::<Checked>()?;
+                keys.push((key, at));
+            }
+            Ok(keys)
+        }
+    }
+
+    /// Any JSON value, visited as serde_json parses it for a `Value`, then dropped.
+    struct Checked;
+
+    impl<'de> Deserialize<'de> for Checked {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Checked)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Checked {
+        type Value = Checked;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_unit<E>(self) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+            while seq.next_element::<Checked>()?.is_some() {}
+            Ok(Checked)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                map.next_value::<Checked>()?;
+            }
+            Ok(Checked)
+        }
+    }
 }
 
 criterion_group!(benches, codec, stages);
