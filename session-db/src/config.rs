@@ -94,7 +94,7 @@ impl DbConfig {
     /// Whether saves that queue while a save is being written are written together, in one
     /// statement (on by default; SQLite and PostgreSQL, MySQL always writes them one by
     /// one). Under concurrent requests this is what makes the SQLite and PostgreSQL
-    /// engines fast (`README.md`, "Saves committed together"). Its price: one batch runs
+    /// engines fast (`docs/bench/history.md`, "Saves committed together"). Its price: one batch runs
     /// at a time, so a session row that another transaction keeps locked holds up every
     /// save of this store until the server's lock timeout ends the batch (the deadline,
     /// after at most the acquire timeout), and fails the up to 32 saves of that batch.

@@ -45,8 +45,8 @@
 //!   key keep the later). Under 16 concurrent clients this took `/visit` on SQLite from
 //!   4.2k to 10k requests per second and from 257 to 135 µs of server CPU each, on
 //!   PostgreSQL from 0.83x to 1.05-1.42x tower-sessions' requests over six side-by-side
-//!   runs (`README.md`, "Saves committed together" and the full run after it). A save
-//!   alone is the plain `UPDATE`. Saves under
+//!   runs (`docs/bench/history.md`, "Saves committed together" and the full run after
+//!   it). A save alone is the plain `UPDATE`. Saves under
 //!   `SESSION_CONFLICTS=detect`, creates and deletes are not batched, nor is anything on
 //!   MySQL. A save whose caller gave up (its deadline passed) before its batch started is
 //!   not written; once started, a batch finishes even if that caller goes. One batch runs at
