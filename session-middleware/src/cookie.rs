@@ -148,14 +148,19 @@ fn write_http_date(out: &mut String, at: DateTime<Utc>) {
     thread_local! {
         static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
     }
-    LAST.with_borrow_mut(|(second, text)| {
+    let kept = LAST.try_with(|last| {
+        let (second, text) = &mut *last.borrow_mut();
         if *second != at.timestamp() {
+            *second = i64::MIN;
             text.clear();
             format_http_date(text, at);
             *second = at.timestamp();
         }
         out.push_str(text);
     });
+    if kept.is_err() {
+        format_http_date(out, at);
+    }
 }
 
 /// `Wdy, DD Mon YYYY HH:MM:SS GMT` without chrono's format-string interpreter (it was a
@@ -261,6 +266,20 @@ mod tests {
             read(&raw_headers(&[b"sessionid=ab\xff"]), "sessionid"),
             None
         );
+    }
+
+    #[test]
+    fn the_date_kept_is_keyed_by_the_whole_second() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 59, 0).unwrap();
+        for (offset, text) in [
+            (0, "Sun, 06 Dec 2026 09:59:00 GMT"),
+            (1, "Sun, 06 Dec 2026 09:59:01 GMT"),
+            (60, "Sun, 06 Dec 2026 10:00:00 GMT"),
+            (86_400, "Mon, 07 Dec 2026 09:59:00 GMT"),
+            (-86_400 * 365 * 60, "Wed, 21 Dec 1966 09:59:00 GMT"),
+        ] {
+            assert_eq!(http_date(at + chrono::TimeDelta::seconds(offset)), text);
+        }
     }
 
     #[test]
