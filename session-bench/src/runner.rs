@@ -32,9 +32,12 @@ pub struct Keys {
 ///
 /// Every client starts its operation count at a different offset so that the mixed
 /// workload's creates and saves do not all happen at once. Operations started during the
-/// warm-up are not recorded; the last operation of each client may end after the window.
-/// The delete workload creates each victim (untimed) right before deleting it, so its
-/// throughput is counted over busy time rather than wall-clock time.
+/// warm-up are not recorded; the last operation of each client may end after the window,
+/// and a client that has recorded nothing when the window closes (its operations are
+/// slower than the window) starts one more, so every cell measures something. Wall-clock
+/// throughput is counted up to the end of the last client's last operation. The delete
+/// workload creates each victim (untimed) right before deleting it, so its throughput is
+/// counted over busy time rather than wall-clock time.
 pub async fn run_cell(
     target: Arc<dyn Target>,
     workload: Workload,
@@ -67,7 +70,8 @@ pub async fn run_cell(
     } else {
         Throughput::Wall
     };
-    Summary::of(&total, clients, shape.duration, how)
+    let measured = Instant::now().max(stop_at) - measure_from;
+    Summary::of(&total, clients, measured, how)
 }
 
 async fn client_loop(
@@ -102,7 +106,7 @@ async fn client_loop(
             },
         };
         let begun = Instant::now();
-        if begun >= stop_at {
+        if begun >= stop_at && latencies.ops() + latencies.errors() > 0 {
             return latencies;
         }
         let result = target.run(op, &key, n).await;
@@ -186,6 +190,35 @@ mod tests {
         assert_eq!(s.errors, 0);
         // Warm-up operations ran but were not counted.
         assert!(target.seen.lock().unwrap().len() as u64 > s.ops);
+    }
+
+    /// Operations slower than the warm-up and the window together.
+    struct Slow;
+
+    #[async_trait]
+    impl Target for Slow {
+        async fn seed(&self) -> Result<String> {
+            Ok("victimkey".into())
+        }
+        async fn run(&self, _op: Op, _key: &str, _n: u64) -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn operations_slower_than_the_window_are_still_measured() {
+        let shape = CellShape {
+            clients: 2,
+            warmup: Duration::from_millis(10),
+            duration: Duration::from_millis(20),
+        };
+        let s = run_cell(Arc::new(Slow), Workload::Save, shape, keys()).await;
+        // Each client's first operation began in the warm-up and ended after the window;
+        // each then times one more: 2 operations over about 120 ms.
+        assert_eq!(s.ops, 2, "{s:?}");
+        assert!(s.ops_per_sec > 5.0 && s.ops_per_sec < 20.0, "{s:?}");
+        assert!(s.p50 >= Duration::from_millis(60), "{s:?}");
     }
 
     #[tokio::test]

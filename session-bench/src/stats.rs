@@ -78,7 +78,8 @@ impl Latencies {
 /// How a cell's throughput is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Throughput {
-    /// Operations per second of wall-clock window: clients do nothing but timed operations.
+    /// Operations per second of the measured wall-clock span: clients do nothing but timed
+    /// operations.
     Wall,
     /// Operations per second of busy time per client (`clients * ops / busy`): clients also
     /// do untimed set-up between operations (the delete workload creates its victims).
