@@ -148,13 +148,14 @@ fn write_http_date(out: &mut String, at: DateTime<Utc>) {
     thread_local! {
         static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
     }
+    let this_second = at.timestamp();
     let kept = LAST.try_with(|last| {
         let (second, text) = &mut *last.borrow_mut();
-        if *second != at.timestamp() {
+        if *second != this_second {
             *second = i64::MIN;
             text.clear();
             format_http_date(text, at);
-            *second = at.timestamp();
+            *second = this_second;
         }
         out.push_str(text);
     });
